@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point inward: TrackerCore knows nothing of storage or HTTP; only TrackerServer
+// (the composition root) names concrete backends. See docs/ARCHITECTURE.md.
+let package = Package(
+    name: "tracker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tracker", targets: ["tracker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "SQLite3", path: "Sources/SQLite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "TrackerCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "TrackerConfig", dependencies: ["TrackerCore"]),
+        .target(
+            name: "TrackerStorage",
+            dependencies: [
+                "TrackerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TrackerSQLite",
+            dependencies: ["TrackerStorage", "TrackerCore", "SQLite3"],
+            resources: [.embedInCode("Migrations")]
+        ),
+        .target(
+            name: "TrackerHTTP",
+            dependencies: [
+                "TrackerCore", "TrackerStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TrackerServer",
+            dependencies: [
+                "TrackerCore", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "tracker",
+            dependencies: [
+                "TrackerServer", "TrackerConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TrackerTesting",
+            dependencies: ["TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerServer"],
+            path: "Tests/TrackerTesting"
+        ),
+        .testTarget(name: "TrackerCoreTests", dependencies: ["TrackerCore", "TrackerTesting"]),
+        .testTarget(name: "TrackerConfigTests", dependencies: ["TrackerConfig", "TrackerTesting"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "TrackerStorageTests",
+                    dependencies: ["TrackerStorage", "TrackerSQLite", "TrackerTesting"]),
+        .testTarget(name: "TrackerServerTests",
+                    dependencies: ["TrackerServer", "TrackerTesting", "tracker"]),
+    ]
+)

@@ -1,0 +1,84 @@
+import Foundation
+import TrackerCore
+
+extension TrackerConfiguration {
+    /// Puts one validated key into the struct. Each key appears here exactly once.
+    mutating func apply(_ key: ConfigKey, _ value: JSONValue, _ path: String, _ r: inout ConfigValues) {
+        switch key.name {
+        case "Listen":
+            if let text = r.string(value, path) {
+                if let (host, port) = Self.hostPort(text) { listenHost = host; listenPort = port }
+                else { r.problem(path, "expected HOST:PORT such as \"0.0.0.0:8080\"") }
+            }
+        case "ProxyPort":
+            if let text = r.string(value, path), !text.isEmpty {
+                if let (host, port) = Self.hostPort(text.hasPrefix(":") ? "0.0.0.0" + text : text) {
+                    listenHost = host; listenPort = port
+                } else { r.problem(path, "expected \":PORT\" or HOST:PORT") }
+            }
+        case "DataDirectory": if let v = r.string(value, path) { dataDirectory = v }
+        case "Durability":
+            if let v = r.string(value, path) {
+                if ["full", "normal"].contains(v) { durability = v } else { r.problem(path, "expected \"full\" or \"normal\"") }
+            }
+        case "MaxBodySize": if let v = r.size(value, path) { maxBodyBytes = v }
+        case "MaxFields": if let v = r.int(value, path, min: 1) { maxFields = v }
+        case "MaxValueLength": if let v = r.int(value, path, min: 1) { maxValueLength = v }
+        case "MaxBatchEvents": if let v = r.int(value, path, min: 1) { maxBatchEvents = v }
+        case "IngestQueueCapacity": if let v = r.int(value, path, min: 1) { ingestQueueCapacity = v }
+        case "TrustedProxies":
+            if let list = r.stringList(value, path) {
+                trustedProxies = []
+                for (i, text) in list.enumerated() {
+                    if let network = IPNetwork(text) { trustedProxies.append(network) }
+                    else { r.problem("\(path)[\(i)]", "not an IP address or CIDR network: \(text)") }
+                }
+            }
+        case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
+        case "StoreRawIP": if let v = r.bool(value, path) { storeRawIP = v }
+        case "CookieDomain": if let v = r.string(value, path) { cookieDomain = v.isEmpty ? nil : v }
+        case "CookieMaxAge": if let v = r.duration(value, path) { cookieMaxAgeSeconds = v }
+        case "SessionTimeout": if let v = r.duration(value, path) { sessionTimeoutSeconds = v }
+        case "LogLevel":
+            if let v = r.string(value, path) {
+                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+                if levels.contains(v) { logLevel = v } else { r.problem(path, "expected one of \(levels.joined(separator: ", "))") }
+            }
+        case "Domains": if let v = r.stringList(value, path) { domains = v.map { $0.lowercased() } }
+        case "ApiVersion": if let v = r.int(value, path, min: 1) { apiVersion = v }
+        case "StaticDirectory": if let v = r.string(value, path) { staticDirectory = v }
+        case "AllowOrigin": if let v = r.stringList(value, path) { allowOrigin = v }
+        case "DefaultRedirect": if let v = r.string(value, path) { defaultRedirect = v }
+        case "Debug": if let v = r.bool(value, path) { debug = v }
+        case "MaximumConnections": if let v = r.int(value, path, min: 1) { maximumConnections = v }
+        case "IgnoreQueryParamsKey": if let v = r.string(value, path) { ignoreQueryParamsKey = v.isEmpty ? nil : v }
+        case "UrlFilter":
+            if case .string(let s) = value, s.isEmpty { urlFilter = nil } else { urlFilter = r.regex(value, path) }
+        case "UrlFilterMatchGroup": if let v = r.int(value, path) { urlFilterMatchGroup = v }
+        case "PrefixPrivateHash": if let v = r.string(value, path) { prefixPrivateHash = v }
+        case "AccountHashMixer": if let v = r.string(value, path) { accountHashMixer = v.isEmpty ? nil : v }
+        case "IdleTimeoutSeconds": if let v = r.int(value, path, min: 1) { idleTimeoutSeconds = Double(v) }
+        case "ReadTimeoutSeconds", "ReadHeaderTimeoutSeconds", "WriteTimeoutSeconds": _ = r.int(value, path)
+        case "MaxHeaderBytes": if let v = r.int(value, path, min: 1024) { maxHeaderBytes = v }
+        default:
+            unusedLegacyKeys.append(key.name)
+        }
+    }
+
+    mutating func validate(_ r: inout ConfigValues) {
+        if let filter = urlFilter, urlFilterMatchGroup > filter.numberOfCaptureGroups {
+            r.problem("$.UrlFilterMatchGroup", "the UrlFilter has only \(filter.numberOfCaptureGroups) groups")
+        }
+        if !(defaultRedirect.hasPrefix("/") || defaultRedirect.hasPrefix("http://") || defaultRedirect.hasPrefix("https://")) {
+            r.problem("$.DefaultRedirect", "expected an absolute http(s) URL or a path starting with /")
+        }
+    }
+
+    static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

@@ -1,0 +1,71 @@
+/// Every key the configuration document may hold: its kind, and where it came from. Upstream's keys
+/// keep their names so an existing `config.json` still loads (docs/configuration.md maps each).
+enum ConfigKind: Sendable {
+    case string, int, bool, stringList, size, duration, regex
+    /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
+    case later
+}
+
+struct ConfigKey: Sendable {
+    let name: String
+    let kind: ConfigKind
+
+    /// `MaximumConnections` → `TRACKER_MAXIMUM_CONNECTIONS`.
+    var environmentName: String {
+        var out = "TRACKER_"
+        var previousLower = false
+        for ch in name {
+            if ch.isUppercase, previousLower { out += "_" }
+            out += ch.uppercased()
+            previousLower = ch.isLowercase || ch.isNumber
+        }
+        return out
+    }
+}
+
+enum ConfigKeys {
+    static let all: [ConfigKey] = [
+        // tracker's own
+        ConfigKey(name: "Listen", kind: .string),
+        ConfigKey(name: "DataDirectory", kind: .string),
+        ConfigKey(name: "Durability", kind: .string),
+        ConfigKey(name: "MaxBodySize", kind: .size),
+        ConfigKey(name: "MaxFields", kind: .int),
+        ConfigKey(name: "MaxValueLength", kind: .int),
+        ConfigKey(name: "MaxBatchEvents", kind: .int),
+        ConfigKey(name: "IngestQueueCapacity", kind: .int),
+        ConfigKey(name: "TrustedProxies", kind: .stringList),
+        ConfigKey(name: "RedirectAllowList", kind: .stringList),
+        ConfigKey(name: "StoreRawIP", kind: .bool),
+        ConfigKey(name: "CookieDomain", kind: .string),
+        ConfigKey(name: "CookieMaxAge", kind: .duration),
+        ConfigKey(name: "SessionTimeout", kind: .duration),
+        ConfigKey(name: "LogLevel", kind: .string),
+        // upstream's, in use
+        ConfigKey(name: "Domains", kind: .stringList),
+        ConfigKey(name: "ApiVersion", kind: .int),
+        ConfigKey(name: "StaticDirectory", kind: .string),
+        ConfigKey(name: "AllowOrigin", kind: .stringList),
+        ConfigKey(name: "DefaultRedirect", kind: .string),
+        ConfigKey(name: "Debug", kind: .bool),
+        ConfigKey(name: "MaximumConnections", kind: .int),
+        ConfigKey(name: "IgnoreQueryParamsKey", kind: .string),
+        ConfigKey(name: "UrlFilter", kind: .regex),
+        ConfigKey(name: "UrlFilterMatchGroup", kind: .int),
+        ConfigKey(name: "PrefixPrivateHash", kind: .string),
+        ConfigKey(name: "AccountHashMixer", kind: .string),
+        ConfigKey(name: "IdleTimeoutSeconds", kind: .int),
+        ConfigKey(name: "ReadTimeoutSeconds", kind: .int),
+        ConfigKey(name: "ReadHeaderTimeoutSeconds", kind: .int),
+        ConfigKey(name: "WriteTimeoutSeconds", kind: .int),
+        ConfigKey(name: "MaxHeaderBytes", kind: .int),
+        ConfigKey(name: "ProxyPort", kind: .string),
+    ] + [
+        "SchemaVersion", "TempDirectory", "UseGeoIP", "UseRegionDescriptions", "GeoIPVersion", "IPv4GeoIPZip",
+        "IPv6GeoIPZip", "IPv4GeoIPCSVDest", "IPv6GeoIPCSVDest", "ProxyUrl", "UseLocalTLS", "IgnoreInsecureTLS",
+        "TLSCert", "TLSKey", "ProxyPortTLS", "ProxyPortRedirect", "ProxyDailyLimit", "ProxyDailyLimitChecker",
+        "IgnoreProxyOptions", "ProxyUrlFilter", "ProxyForceJson", "Notify", "Consume",
+    ].map { ConfigKey(name: $0, kind: .later) }
+
+    static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}

@@ -1,0 +1,105 @@
+import Foundation
+import TrackerCore
+
+/// The whole configuration, typed, with every default. `docs/configuration.md` documents each key.
+public struct TrackerConfiguration: Sendable {
+    public var listenHost = "0.0.0.0"
+    public var listenPort = 8080
+    public var dataDirectory = "./data"
+    public var durability = "full"
+    public var maxBodyBytes = 64 * 1024
+    public var maxFields = 200
+    public var maxValueLength = 8192
+    public var maxBatchEvents = 100
+    public var ingestQueueCapacity = 100_000
+    public var trustedProxies: [IPNetwork] = []
+    public var redirectAllowList: [String] = []
+    public var storeRawIP = false
+    public var cookieDomain: String?
+    public var cookieMaxAgeSeconds = 400.0 * 86400
+    public var sessionTimeoutSeconds = 30.0 * 60
+    public var logLevel = "info"
+    public var domains: [String] = []
+    public var apiVersion = 1
+    public var staticDirectory = "public"
+    public var allowOrigin = ["*"]
+    public var defaultRedirect = "/"
+    public var debug = false
+    public var maximumConnections = 150_000
+    public var ignoreQueryParamsKey: String? = "igqp"
+    public var urlFilter: NSRegularExpression?
+    public var urlFilterMatchGroup = 0
+    public var prefixPrivateHash: String?
+    public var accountHashMixer: String?
+    public var idleTimeoutSeconds = 20.0
+    public var maxHeaderBytes = 1 << 20
+    /// Upstream keys present in the file that this version accepts but does not act on yet.
+    public var unusedLegacyKeys: [String] = []
+
+    public init() {}
+
+    public var listen: String { "\(listenHost):\(listenPort)" }
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("tracker.sqlite") }
+}
+
+extension TrackerConfiguration {
+    /// Loads a file (or nothing, for zero configuration) and the environment. Throws every problem.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError) -> TrackerConfiguration {
+        var document: [String: JSONValue] = [:]
+        var problems: [ConfigProblem] = []
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigError(problems: [ConfigProblem(path: file, message: "cannot read the file")])
+            }
+            switch Result(catching: { () throws(JSONParser.Failure) in try JSONParser.parse(Array(data)) }) {
+            case .success(.object(let fields)): document = fields
+            case .success: problems.append(ConfigProblem(path: "$", message: "the document must be a JSON object"))
+            case .failure(let failure): problems.append(ConfigProblem(path: "$", message: "not valid JSON: \(failure)"))
+            }
+        }
+        return try decode(document, environment: environment, earlier: problems)
+    }
+
+    static func decode(_ document: [String: JSONValue], environment: [String: String], earlier: [ConfigProblem] = [])
+        throws(ConfigError) -> TrackerConfiguration {
+        var reader = ConfigValues(problems: earlier)
+        var config = TrackerConfiguration()
+        var entries: [(key: ConfigKey, value: JSONValue, path: String)] = []
+        for name in document.keys.sorted() {
+            guard let key = ConfigKeys.byName[name] else {
+                let hint = ConfigKeys.all.first { $0.name.lowercased() == name.lowercased() }.map { " (did you mean \($0.name)?)" } ?? ""
+                reader.problem("$.\(name)", "unknown key\(hint)")
+                continue
+            }
+            entries.append((key, document[name]!, "$.\(name)"))
+        }
+        for key in ConfigKeys.all where key.kind != .later {
+            guard let text = environment[key.environmentName] else { continue }
+            entries.removeAll { $0.key.name == key.name }
+            entries.append((key, environmentValue(text, kind: key.kind), key.environmentName))
+        }
+        for entry in entries {
+            config.apply(entry.key, entry.value, entry.path, &reader)
+        }
+        config.validate(&reader)
+        guard reader.problems.isEmpty else { throw ConfigError(problems: reader.problems) }
+        return config
+    }
+
+    /// Environment values are text; lists are comma-separated.
+    static func environmentValue(_ text: String, kind: ConfigKind) -> JSONValue {
+        switch kind {
+        case .int: return Double(text).map(JSONValue.number) ?? .string(text)
+        case .bool:
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": return .bool(true)
+            case "0", "false", "no", "off": return .bool(false)
+            default: return .string(text)
+            }
+        case .stringList:
+            return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+        default: return .string(text)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// A named step: it enriches the draft, or throws a `Rejection` to drop the event.
+public struct PipelineStep: Sendable {
+    public let name: String
+    let run: @Sendable (inout EventDraft) throws(Rejection) -> Void
+
+    public init(_ name: String, _ run: @escaping @Sendable (inout EventDraft) throws(Rejection) -> Void) {
+        self.name = name
+        self.run = run
+    }
+}
+
+/// Turns one request's value map into an `Event`, step by step (docs/ARCHITECTURE.md §1). Pure but
+/// for the injected clock, randomness and session table: no I/O.
+public struct EventPipeline: Sendable {
+    public let steps: [PipelineStep]
+    let clock: any TrackerClock
+    let random: any RandomSource
+
+    public init(configuration: PipelineConfiguration, sessions: SessionTracker,
+                clock: any TrackerClock = SystemClock(), random: any RandomSource = SystemRandomSource()) {
+        self.clock = clock
+        self.random = random
+        let mint: @Sendable () -> String = { TimeUUID.text(TimeUUID.v7(at: clock.now(), random: random)) }
+        steps = [
+            PipelineSteps.site,
+            PipelineSteps.account(mixer: configuration.accountHashMixer),
+            PipelineSteps.identity(sessions: sessions, mint: mint),
+            PipelineSteps.urls(configuration.urlCleaner),
+            PipelineSteps.columns,
+            PipelineSteps.personalData(salt: configuration.privateHashSalt),
+            PipelineSteps.clientAddress(key: configuration.ipHashKey, storeRaw: configuration.storeRawIP),
+            PipelineSteps.clientSoftware,
+            PipelineSteps.params,
+        ]
+    }
+
+    public func process(_ values: [String: JSONValue], hit: RawHit) throws(Rejection) -> ProcessedEvent {
+        let now = Timestamp.truncated(clock.now())
+        let eid = TimeUUID.text(TimeUUID.v7(at: now, random: random))
+        var draft = EventDraft(event: Event(eid: eid, created: now, isServer: hit.route.isServer),
+                               values: values, hit: hit)
+        draft.event[EventField.route] = hit.route.rawValue
+        for step in steps {
+            try step.run(&draft)
+        }
+        return ProcessedEvent(event: draft.event, setsVisitorCookie: draft.setsVisitorCookie)
+    }
+}

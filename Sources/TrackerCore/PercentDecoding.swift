@@ -1,0 +1,47 @@
+/// Decoding of URL path segments and `application/x-www-form-urlencoded` query strings.
+public enum PercentDecoding {
+    /// Decodes `%XX` (and `+` as space when `plusIsSpace`); invalid escapes are kept literally,
+    /// invalid UTF-8 is repaired, so a hostile URL never fails the request.
+    public static func decode(_ text: Substring, plusIsSpace: Bool) -> String {
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(text)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            if b == UInt8(ascii: "%"),
+               let h1 = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex), h1 != utf8.endIndex,
+               let h2 = utf8.index(h1, offsetBy: 1, limitedBy: utf8.endIndex), h2 != utf8.endIndex,
+               let hi = hexValue(utf8[h1]), let lo = hexValue(utf8[h2]) {
+                out.append(hi << 4 | lo)
+                i = utf8.index(after: h2)
+                continue
+            }
+            out.append(plusIsSpace && b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+            i = utf8.index(after: i)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `a=1&b=2` → ordered pairs; a key without `=` has an empty value.
+    public static func queryPairs(_ query: String) -> [(String, String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { part in
+            if let eq = part.firstIndex(of: "=") {
+                return (decode(part[..<eq], plusIsSpace: true), decode(part[part.index(after: eq)...], plusIsSpace: true))
+            }
+            return (decode(part, plusIsSpace: true), "")
+        }
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

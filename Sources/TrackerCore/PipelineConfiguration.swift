@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+
+/// What the pipeline needs from configuration and the environment; built once at start.
+public struct PipelineConfiguration: Sendable {
+    /// Salt for `ehash`/`chash`/`uhash` (upstream `PrefixPrivateHash`).
+    public var privateHashSalt: String
+    /// Secret key of the IP hash.
+    public var ipHashKey: IPHashKey
+    /// Store raw client IPs in `ip` (off by default: only the keyed hash is stored).
+    public var storeRawIP: Bool
+    public var urlCleaner: URLCleaner
+    /// Upstream `AccountHashMixer`: when set, every event must carry `acct = hash(host + mixer)`.
+    public var accountHashMixer: String?
+
+    public init(privateHashSalt: String = "", ipHashKey: IPHashKey = IPHashKey(),
+                storeRawIP: Bool = false, urlCleaner: URLCleaner = URLCleaner(),
+                accountHashMixer: String? = nil) {
+        self.privateHashSalt = privateHashSalt
+        self.ipHashKey = ipHashKey
+        self.storeRawIP = storeRawIP
+        self.urlCleaner = urlCleaner
+        self.accountHashMixer = accountHashMixer
+    }
+}
+
+/// The result of the pipeline for one event.
+public struct ProcessedEvent: Sendable {
+    public var event: Event
+    /// The `vid` cookie must be (re)set: the visitor was new, or stitched to a `uid`.
+    public var setsVisitorCookie: Bool
+}
+
+/// The pipeline's working state: the event being built, the values not yet consumed by a step, and
+/// the request they came from.
+public struct EventDraft: Sendable {
+    public var event: Event
+    public var values: [String: JSONValue]
+    public let hit: RawHit
+    public var setsVisitorCookie = false
+
+    /// Takes a value out of `values`, so the last step can put whatever is left into `params`.
+    public mutating func take(_ key: String) -> JSONValue? {
+        values.removeValue(forKey: key)
+    }
+
+    public mutating func takeText(_ key: String) -> String? {
+        guard let text = take(key)?.text else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+/// The secret of the keyed IP hash. `SymmetricKey` is immutable but not marked Sendable by Crypto.
+public struct IPHashKey: @unchecked Sendable {
+    public let key: SymmetricKey
+
+    public init(bytes: [UInt8]) { key = SymmetricKey(data: bytes) }
+    public init() { key = SymmetricKey(size: .bits256) }
+}

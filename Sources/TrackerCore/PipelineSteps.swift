@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+
+/// The steps of `EventPipeline`, in the order it runs them.
+enum PipelineSteps {
+    /// The site is the explicit `host` value, else the page's origin (a tracker on its own host
+    /// serves many sites), else the request's Host. `hhash` is upstream's site key.
+    static let site = PipelineStep("site") { draft in
+        var host = draft.hit.requestHost
+        if let explicit = draft.takeText("host") {
+            host = explicit.lowercased()
+        } else if let origin = draft.hit.origin, let originHost = URLCleaner.host(of: origin) {
+            host = originHost
+        }
+        guard !host.isEmpty else { return }
+        draft.event[.host] = host
+        draft.event[.hhash] = Hashing.hostHash(host)
+    }
+
+    static func account(mixer: String?) -> PipelineStep {
+        PipelineStep("account") { (draft: inout EventDraft) throws(Rejection) in
+            let acct = draft.takeText("acct")
+            guard let mixer, !mixer.isEmpty else { return }
+            let expected = Hashing.base36(Hashing.fnv1a32((draft.event[.host] ?? "") + mixer))
+            guard let acct, acct == expected else {
+                throw Rejection(.accountMismatch, "acct \(acct ?? "(missing)") does not match this host")
+            }
+        }
+    }
+
+    /// `vid` keeps any id the client sends (UUIDs of any version, normalised to lower case); a
+    /// missing one is minted. A `uid` that is a UUID becomes the `vid` (upstream identity stitching).
+    /// A missing `sid` is derived from the visitor's recent activity, not minted per hit.
+    static func identity(sessions: SessionTracker, mint: @escaping @Sendable () -> String) -> PipelineStep {
+        PipelineStep("identity") { draft in
+            let cookieVID = draft.hit.cookies["vid"]
+            var vid = draft.takeText("vid").map(normalisedID) ?? mint()
+            if let uid = draft.takeText("uid") {
+                draft.event[.uid] = uid
+                if let stitched = TimeUUID.parse(uid) { vid = TimeUUID.text(stitched) }
+            }
+            draft.event[.vid] = vid
+            let clientSID = draft.takeText("sid").map(normalisedID)
+            draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: clientSID,
+                                                 at: draft.event.created, mint: mint)
+            draft.setsVisitorCookie = !draft.event.isServer && cookieVID != vid
+        }
+    }
+
+    static func normalisedID(_ id: String) -> String {
+        TimeUUID.parse(id).map(TimeUUID.text) ?? id
+    }
+
+    /// `url` and `last` cleaned as upstream §4.2 (case kept); a `/pub/` hit records the file served.
+    static func urls(_ cleaner: URLCleaner) -> PipelineStep {
+        PipelineStep("urls") { draft in
+            if draft.values["url"] == nil, draft.hit.route == .pub {
+                draft.values["url"] = .string(draft.hit.path)
+            }
+            for (key, field) in [("url", EventField.url), ("last", .last)] {
+                if let value = draft.takeText(key) { draft.event[field] = cleaner.clean(value) }
+            }
+        }
+    }
+
+    static let textColumns: [EventField] = [
+        .did, .app, .rel, .ptyp, .auth, .xid, .split, .ver, .ename, .etyp, .sink, .source, .medium,
+        .campaign, .term, .country, .region, .city, .culture, .ref, .rcode, .aff, .browser, .device, .os,
+        .tz, .targets, .rid, .relation, .gaid, .idfa, .msid, .fbid, .outcome, .ehash, .chash, .uhash,
+    ]
+
+    /// Keys that are protocol plumbing, not data: never stored.
+    static let plumbing = ["first", "created", "time", "hhash", "iphash", "ip", "bhash", "latlon", "vp", "tr", "str"]
+
+    /// Known fields become typed columns whatever JSON type they arrived as (`"rel":1` → `"1"`).
+    static let columns = PipelineStep("columns") { draft in
+        if draft.values["ver"] == nil, let version = draft.take("version") { draft.values["ver"] = version }
+        for field in textColumns {
+            if let value = draft.takeText(field.rawValue) { draft.event[field] = value }
+        }
+        if let country = draft.event[.country] { draft.event[.country] = country.uppercased() }
+        for field in NumericField.allCases {
+            guard let value = draft.take(field.rawValue), let number = value.number else { continue }
+            draft.event[field] = field.isInteger ? number.rounded(.towardZero) : number
+        }
+        for key in plumbing { _ = draft.take(key) }
+    }
+
+    /// E-mail, phone and user name are never stored raw: salted hashes only.
+    static func personalData(salt: String) -> PipelineStep {
+        PipelineStep("personal data") { draft in
+            for (key, field) in [("email", EventField.ehash), ("cell", .chash), ("uname", .uhash)] {
+                guard let raw = draft.takeText(key) else { continue }
+                if draft.event[field] == nil { draft.event[field] = Hashing.privateHash(raw, salt: salt) }
+            }
+        }
+    }
+
+    static func clientAddress(key: IPHashKey, storeRaw: Bool) -> PipelineStep {
+        PipelineStep("client address") { draft in
+            guard let ip = draft.hit.clientIP else { return }
+            draft.event[.iphash] = Hashing.keyedIPHash(ip, key: key.key)
+            if storeRaw { draft.event[.ip] = ip }
+        }
+    }
+
+    /// Browser and language, for client events only (upstream §2.3).
+    static let clientSoftware = PipelineStep("client software") { draft in
+        guard !draft.event.isServer else { return }
+        if let agent = draft.hit.userAgent?.trimmingCharacters(in: .whitespaces), !agent.isEmpty {
+            draft.event[.bhash] = Hashing.hostHash(agent)
+            if draft.event[.browser] == nil { draft.event[.browser] = agent }
+        }
+        if draft.event[.culture] == nil, let language = draft.hit.acceptLanguage,
+           let first = language.split(separator: ",").first {
+            let tag = first.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            if let tag, !tag.isEmpty, tag != "*" { draft.event[.culture] = tag }
+        }
+    }
+
+    /// Whatever no step consumed is kept in `params` as text, and in `nparams` when it reads as a
+    /// number or boolean (upstream §4.3). Nested `params` objects are flattened into the same maps.
+    static let params = PipelineStep("params") { draft in
+        var entries = draft.values
+        if case .object(let inner)? = entries.removeValue(forKey: "params") {
+            entries.merge(inner) { outer, _ in outer }
+        } else if case .string(let text)? = draft.values["params"],
+                  case .object(let inner)? = try? JSONParser.parse(text) {
+            entries["params"] = nil
+            entries.merge(inner) { outer, _ in outer }
+        }
+        for (key, value) in entries {
+            guard let text = value.text else { continue }
+            draft.event.params[key] = text
+            switch value {
+            case .number(let n): draft.event.nparams[key] = n
+            case .bool(let b): draft.event.nparams[key] = b ? 1 : 0
+            case .string(let s):
+                let folded = s.trimmingCharacters(in: .whitespaces).lowercased()
+                if folded == "true" { draft.event.nparams[key] = 1 }
+                else if folded == "false" { draft.event.nparams[key] = 0 }
+                else if let n = value.number { draft.event.nparams[key] = n }
+            default: break
+            }
+        }
+        draft.values = [:]
+    }
+}

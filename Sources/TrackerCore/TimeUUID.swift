@@ -1,0 +1,51 @@
+import Foundation
+
+/// UUIDs as the tracker uses them: server ids are UUIDv7 (time-ordered, RFC 9562), and any client
+/// UUID version is accepted as an identifier (upstream replaced every non-v1 id, inflating visitors).
+public enum TimeUUID {
+    /// A UUIDv7: 48-bit Unix milliseconds, version 7, then random bits.
+    public static func v7(at date: Date, random: any RandomSource) -> UUID {
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var b = random.bytes(16)
+        for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
+        b[6] = (b[6] & 0x0F) | 0x70
+        b[8] = (b[8] & 0x3F) | 0x80
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+
+    /// Parses a UUID in canonical text form, case-insensitively; nil for anything else.
+    public static func parse(_ text: String) -> UUID? {
+        guard text.utf8.count == 36 else { return nil }
+        return UUID(uuidString: text)
+    }
+
+    /// The version nibble (1, 4, 7...).
+    public static func version(of uuid: UUID) -> Int {
+        Int(uuid.uuid.6 >> 4)
+    }
+
+    /// Canonical lower-case text, as stored and returned.
+    public static func text(_ uuid: UUID) -> String {
+        uuid.uuidString.lowercased()
+    }
+
+    /// The creation time encoded in a v7 or v1 UUID, if any.
+    public static func timestamp(of uuid: UUID) -> Date? {
+        let u = uuid.uuid
+        switch version(of: uuid) {
+        case 7:
+            let ms = [u.0, u.1, u.2, u.3, u.4, u.5].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return Date(timeIntervalSince1970: Double(ms) / 1000)
+        case 1:
+            let low = UInt64(u.0) << 24 | UInt64(u.1) << 16 | UInt64(u.2) << 8 | UInt64(u.3)
+            let mid = UInt64(u.4) << 8 | UInt64(u.5)
+            let high = UInt64(u.6 & 0x0F) << 8 | UInt64(u.7)
+            let ticks = high << 48 | mid << 32 | low
+            // 100 ns ticks since 1582-10-15.
+            return Date(timeIntervalSince1970: Double(ticks) / 10_000_000 - 12_219_292_800)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Event times are whole milliseconds, written as ISO-8601 UTC (`2026-11-29T10:11:12.345Z`) so
+/// stored rows are readable by people and tools, sort as text, and round-trip exactly.
+public enum Timestamp {
+    public static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    public static func date(milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
+    /// The date truncated to whole milliseconds.
+    public static func truncated(_ date: Date) -> Date {
+        Self.date(milliseconds: milliseconds(date))
+    }
+
+    public static func format(_ date: Date) -> String {
+        let ms = milliseconds(date)
+        var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
+        let millis = Int(ms - Int64(seconds) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+
+    /// Parses what `format` writes (and the same without milliseconds); nil otherwise.
+    public static func parse(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count == 24 || b.count == 20, b.last == UInt8(ascii: "Z"), b[4] == UInt8(ascii: "-"),
+              b[10] == UInt8(ascii: "T") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var v: Int32 = 0
+            for i in range {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int32(b[i] - 48)
+            }
+            return v
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+        var millis: Int32 = 0
+        if b.count == 24 {
+            guard b[19] == UInt8(ascii: "."), let m = number(20..<23) else { return nil }
+            millis = m
+        }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        parts.tm_hour = hour
+        parts.tm_min = minute
+        parts.tm_sec = second
+        let seconds = timegm(&parts)
+        return date(milliseconds: Int64(seconds) * 1000 + Int64(millis))
+    }
+}

@@ -1,0 +1,89 @@
+import NIOCore
+import NIOHTTP1
+
+/// Reads one request at a time (NIO's pipelining assistance holds the next one back), enforces the
+/// body limit while reading, hands the request to the responder, and writes its answer on the
+/// channel's event loop whichever thread produced it.
+final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let responder: any HTTPResponder
+    let maxBodyBytes: Int
+    let onOversize: @Sendable () -> Void
+    var head: HTTPRequestHead?
+    var body: [UInt8] = []
+    var oversize = false
+
+    init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void) {
+        self.responder = responder
+        self.maxBodyBytes = maxBodyBytes
+        self.onOversize = onOversize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.removeAll(keepingCapacity: true)
+            oversize = head.headers.first(name: "content-length").flatMap(Int.init).map { $0 > maxBodyBytes } ?? false
+        case .body(let buffer):
+            guard !oversize else { return }
+            if body.count + buffer.readableBytes > maxBodyBytes {
+                oversize = true
+                body = []
+            } else {
+                body.append(contentsOf: buffer.readableBytesView)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if oversize {
+                onOversize()
+                var response = HTTPResponse.error(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes")
+                response.headers.add(name: "connection", value: "close")
+                write(response, for: head, context: context)
+                return
+            }
+            let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body,
+                                      peerIP: context.channel.remoteAddress?.ipAddress)
+            let loop = context.eventLoop
+            let bound = NIOLoopBound((self, context), eventLoop: loop)
+            responder.respond(to: request) { response in
+                if loop.inEventLoop {
+                    bound.value.0.write(response, for: head, context: bound.value.1)
+                } else {
+                    loop.execute { bound.value.0.write(response, for: head, context: bound.value.1) }
+                }
+            }
+        }
+    }
+
+    func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        let keepAlive = request.isKeepAlive && response.headers.first(name: "connection")?.lowercased() != "close"
+        var headers = response.headers
+        headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
+        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if request.method != .HEAD, !response.body.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}

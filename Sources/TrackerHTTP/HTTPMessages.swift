@@ -1,0 +1,85 @@
+import NIOCore
+import NIOHTTP1
+
+/// A fully read request, as the route handlers see it.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    public var uri: String
+    public var path: String
+    public var query: String?
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The TCP peer's address.
+    public var peerIP: String?
+
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: [UInt8] = [], peerIP: String? = nil) {
+        self.method = method
+        self.uri = uri
+        if let mark = uri.firstIndex(of: "?") {
+            path = String(uri[..<mark])
+            query = String(uri[uri.index(after: mark)...])
+        } else {
+            path = uri
+            query = nil
+        }
+        self.headers = headers
+        self.body = body
+        self.peerIP = peerIP
+    }
+
+    /// The Host header without its port, lower-cased.
+    public var host: String {
+        let raw = headers.first(name: "host") ?? ""
+        if raw.hasPrefix("["), let end = raw.firstIndex(of: "]") {
+            return String(raw[raw.index(after: raw.startIndex)..<end]).lowercased()
+        }
+        return String(raw.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
+    }
+
+    public var cookies: [String: String] {
+        var result: [String: String] = [:]
+        for header in headers["cookie"] {
+            for part in header.split(separator: ";") {
+                guard let eq = part.firstIndex(of: "=") else { continue }
+                let name = part[..<eq].trimmingCharacters(in: .whitespaces)
+                var value = part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                if result[name] == nil { result[name] = value }
+            }
+        }
+        return result
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["content-type": "text/plain; charset=utf-8"], body: Array(text.utf8))
+    }
+
+    public static func json(_ status: HTTPResponseStatus, _ json: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["content-type": "application/json"], body: Array(json.utf8))
+    }
+
+    /// The one shape of every JSON error: `{"error": "..."}`.
+    public static func error(_ status: HTTPResponseStatus, _ message: String) -> HTTPResponse {
+        var out = "{\"error\":"
+        JSONQuote.append(message, to: &out)
+        out += "}"
+        return json(status, out)
+    }
+}
+
+/// Answers one request; `respond` may be called on any thread, exactly once.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void)
+}

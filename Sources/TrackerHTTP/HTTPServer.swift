@@ -1,0 +1,90 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The listening socket and its connections, as a ServiceLifecycle service. On graceful shutdown it
+/// stops accepting, lets requests in flight finish (bounded), then closes.
+public final class HTTPServer: Service, Sendable {
+    let host: String
+    let port: Int
+    let responder: any HTTPResponder
+    let maxBodyBytes: Int
+    let idleTimeout: TimeAmount
+    let group: any EventLoopGroup
+    let limiter: ConcurrencyLimiter?
+    let onOversize: @Sendable () -> Void
+    let logger: Logger
+    let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
+                group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
+                onOversize: @escaping @Sendable () -> Void = {}, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.responder = responder
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = .milliseconds(Int64(idleTimeoutSeconds * 1000))
+        self.group = group
+        self.limiter = limiter
+        self.onOversize = onOversize
+        self.logger = logger
+    }
+
+    /// The port actually bound (useful with port 0 in tests).
+    public func boundPort() async -> Int {
+        await withCheckedContinuation { continuation in
+            let port: Int? = bound.withLock { state in
+                if let port = state.port { return port }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let port { continuation.resume(returning: port) }
+        }
+    }
+
+    public func run() async throws {
+        let responder = self.responder, maxBodyBytes = self.maxBodyBytes, onOversize = self.onOversize
+        let idleTimeout = self.idleTimeout
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        let actualPort = channel.localAddress?.port ?? port
+        let waiters = bound.withLock { state in
+            state.port = actualPort
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(returning: actualPort) }
+        logger.notice("tracker listening on \(host):\(actualPort)")
+
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+        await drainInFlight()
+    }
+
+    /// Waits up to 10 s for counted requests to finish after the listener closed.
+    func drainInFlight() async {
+        guard let limiter else { return }
+        for _ in 0..<200 where limiter.current > 0 {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import TrackerCore
+import TrackerStorage
+
+/// `/status` (what this node is doing) and `/health` (can it take events: 503 when not).
+extension TrackerApplication {
+    func status(_ request: HTTPRequest) -> HTTPResponse {
+        let stats = ingest.stats
+        var drops: [String: JSONValue] = [:]
+        for (reason, count) in self.drops.snapshot { drops[reason.rawValue] = .number(Double(count)) }
+        let client = clientAddress.resolve(peer: request.peerIP, forwardedFor: request.headers["x-forwarded-for"])
+        let body: JSONValue = .object([
+            "version": .string(settings.version),
+            "uptime_seconds": .number(Date().timeIntervalSince(started).rounded()),
+            "client": client.map { .string($0) } ?? .null,
+            "conns": .number(Double(limiter.current)),
+            "max_conns": .number(Double(limiter.limit)),
+            "accepted_events": .number(Double(self.drops.acceptedCount)),
+            "dropped_events": .object(drops),
+            "spool": ingestJSON(stats),
+            "sinks": .array([sinkJSON(stats)]),
+        ])
+        return .json(.ok, JSONWriter.serialize(body))
+    }
+
+    func health() -> HTTPResponse {
+        let stats = ingest.stats
+        let problem = healthProblem(stats)
+        let body: JSONValue = .object([
+            "status": .string(problem == nil ? "ok" : "unavailable"),
+            "version": .string(settings.version),
+            "uptime_seconds": .number(Date().timeIntervalSince(started).rounded()),
+            "problem": problem.map { .string($0) } ?? .null,
+            "spool": ingestJSON(stats),
+            "sinks": .array([sinkJSON(stats)]),
+        ])
+        var response = HTTPResponse.json(problem == nil ? .ok : .serviceUnavailable, JSONWriter.serialize(body))
+        if problem != nil { response.headers.add(name: "retry-after", value: "5") }
+        return response
+    }
+
+    func healthProblem(_ stats: IngestStats) -> String? {
+        if ingest.isClosed { return "shutting down" }
+        if stats.consecutiveFailures > 0 { return "the last \(stats.consecutiveFailures) commits failed" }
+        if stats.depth >= ingest.maxPendingEvents * 9 / 10 { return "the ingest queue is nearly full" }
+        return nil
+    }
+
+    func ingestJSON(_ stats: IngestStats) -> JSONValue {
+        .object([
+            "depth": .number(Double(stats.depth)),
+            "capacity": .number(Double(ingest.maxPendingEvents)),
+            "committed_events": .number(Double(stats.committedEvents)),
+            "commits": .number(Double(stats.commits)),
+            "failed_commits": .number(Double(stats.failedCommits)),
+            "refused_events": .number(Double(stats.refused)),
+            "last_commit_ms": .number((stats.lastCommitMilliseconds * 1000).rounded() / 1000),
+        ])
+    }
+
+    /// In the embedded setup the store is the spool: its lag is the queue depth.
+    func sinkJSON(_ stats: IngestStats) -> JSONValue {
+        .object([
+            "name": .string(ingest.sinkName),
+            "state": .string(stats.consecutiveFailures > 0 ? "failing" : "ok"),
+            "lag_events": .number(Double(stats.depth)),
+        ])
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import NIOHTTP1
+import TrackerCore
+import TrackerStorage
+
+/// The route table of the tracker (one place to read it) and the shared state routes need.
+public final class TrackerApplication: HTTPResponder {
+    let settings: HTTPSettings
+    let parser: HitParser
+    let pipeline: EventPipeline
+    let ingest: IngestQueue
+    public let limiter: ConcurrencyLimiter
+    public let drops = DropCounters()
+    let clientAddress: ClientAddress
+    let cookie: VisitorCookie
+    let staticFiles: StaticFiles?
+    let started = Date()
+    let logger: Logger
+    let versionSegment: String
+
+    public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
+                staticFiles: StaticFiles?, logger: Logger) {
+        self.settings = settings
+        self.parser = HitParser(limits: limits)
+        self.pipeline = pipeline
+        self.ingest = ingest
+        self.limiter = ConcurrencyLimiter(limit: settings.maximumConnections)
+        self.clientAddress = ClientAddress(trustedProxies: settings.trustedProxies)
+        self.cookie = VisitorCookie(maxAgeSeconds: settings.cookieMaxAgeSeconds, domain: settings.cookieDomain)
+        self.staticFiles = staticFiles
+        self.logger = logger
+        self.versionSegment = "v\(settings.apiVersion)"
+    }
+
+    public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        switch request.path {
+        case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
+        case "/status": return respond(withCORS(status(request), request))
+        case "/health": return respond(withCORS(health(), request))
+        case "/clear":
+            var response = HTTPResponse.text(.ok, "OK")
+            response.headers.add(name: "clear-site-data", value: "\"*\"")
+            return respond(withCORS(response, request))
+        default: break
+        }
+        if let (route, tuplets) = trackRoute(request.path) {
+            return track(route, tuplets: tuplets, request, respond)
+        }
+        respond(.error(.notFound, "no route for \(request.path)"))
+    }
+
+    /// Both URL layouts reach the same routes: upstream's `/tr/v1/...`, `/str/v1/...`, `/img/v1/...`
+    /// and its later `/tr/v1/tr/...`, `/tr/v1/str/...`, `/tr/v1/img/...`. Returns the route and the
+    /// path after its prefix (where the tuplets are).
+    func trackRoute(_ path: String) -> (TrackRoute, String)? {
+        for route in TrackRoute.allCases {
+            let prefix = "/\(route.rawValue)/\(versionSegment)"
+            guard path.hasPrefix(prefix) else { continue }
+            let rest = path.dropFirst(prefix.count)
+            guard rest.isEmpty || rest.hasPrefix("/") else { continue }
+            if route == .tr {
+                for nested in TrackRoute.allCases {
+                    let segment = "/\(nested.rawValue)"
+                    if rest == segment || rest.hasPrefix(segment + "/") {
+                        return (nested, String(rest.dropFirst(segment.count)))
+                    }
+                }
+            }
+            return (route, String(rest))
+        }
+        return nil
+    }
+
+    func withCORS(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {
+        var response = response
+        settings.cors.headers(origin: request.headers.first(name: "origin"), into: &response.headers)
+        return response
+    }
+
+    func isHTTPS(_ request: HTTPRequest) -> Bool {
+        guard let peer = request.peerIP, let bytes = ClientAddress.bytes(peer),
+              clientAddress.trustedProxies.contains(where: { $0.contains(bytes) }) else { return false }
+        return request.headers.first(name: "x-forwarded-proto")?.lowercased() == "https"
+    }
+}

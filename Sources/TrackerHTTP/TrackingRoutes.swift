@@ -1,0 +1,113 @@
+import Foundation
+import NIOHTTP1
+import TrackerCore
+import TrackerStorage
+
+/// `/tr/`, `/str/`, `/img/`, `/rdr/`, `/pub/`: parse, run the pipeline, hand the events to the
+/// ingest queue, and answer once they are durable. The pixel, redirect and file routes answer the
+/// same way whatever went wrong (a broken e-mail client must still get its image); `/tr/` and
+/// `/str/` say what was wrong.
+extension TrackerApplication {
+    func track(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest,
+               _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        if request.method == .OPTIONS {
+            return respond(settings.cors.preflight(origin: request.headers.first(name: "origin")))
+        }
+        if route == .tr || route == .str, ![.GET, .POST, .PUT, .HEAD].contains(request.method) {
+            drops.count(.unsupportedMethod)
+            return respond(withCORS(.error(.methodNotAllowed, DropReason.unsupportedMethod.message), request))
+        }
+        guard let slot = limiter.acquire() else {
+            drops.count(.overCapacity)
+            var response = HTTPResponse.text(.serviceUnavailable, "Maximum clients reached on this node.\n")
+            response.headers.add(name: "retry-after", value: "1")
+            return respond(response)
+        }
+        let hit = rawHit(route, tuplets: tuplets, request)
+        let answer: @Sendable (Outcome) -> Void = { [self] outcome in
+            slot.release()
+            let response = withCORS(reply(route, request, hit: hit, outcome), request)
+            guard route == .pub, let staticFiles else { return respond(response) }
+            staticFiles.respond(relativePath: tuplets, headers: request.headers) { file in
+                var file = file
+                for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
+                    file.headers.add(name: name, value: value)
+                }
+                respond(file)
+            }
+        }
+        guard request.method != .HEAD else { return answer(.stored([], cookie: nil)) }
+        let events: [ProcessedEvent]
+        do {
+            events = try parser.parse(hit).map { (values) throws(Rejection) in try pipeline.process(values, hit: hit) }
+        } catch {
+            drops.count(error.reason)
+            if settings.debug { logger.info("dropped \(route.rawValue) event: \(error.reason.rawValue): \(error.detail)") }
+            return answer(.rejected(error))
+        }
+        let cookie = events.first(where: \.setsVisitorCookie)?.event[.vid]
+        ingest.submit(events.map(\.event)) { [self] result in
+            switch result {
+            case .success:
+                drops.countAccepted(events.count)
+                answer(.stored(events.map(\.event.eid), cookie: cookie))
+            case .failure(let error):
+                drops.count(.storageUnavailable, events.count)
+                answer(.rejected(Rejection(.storageUnavailable, error.description)))
+            }
+        }
+    }
+
+    enum Outcome: Sendable {
+        case stored([String], cookie: String?)
+        case rejected(Rejection)
+    }
+
+    func rawHit(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest) -> RawHit {
+        let headers = request.headers
+        return RawHit(
+            route: route, method: request.method.rawValue, path: request.path, tuplets: route == .pub ? "" : tuplets,
+            query: request.query,
+            body: request.body, contentType: headers.first(name: "content-type"), cookies: request.cookies,
+            userHeader: headers.first(name: "user"), userAgent: headers.first(name: "user-agent"),
+            acceptLanguage: headers.first(name: "accept-language"), origin: headers.first(name: "origin"),
+            requestHost: request.host,
+            clientIP: clientAddress.resolve(peer: request.peerIP, forwardedFor: headers["x-forwarded-for"]),
+            isHTTPS: isHTTPS(request))
+    }
+
+    func reply(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> HTTPResponse {
+        var response: HTTPResponse
+        switch (route, outcome) {
+        case (.img, _):
+            response = HTTPResponse(status: .ok, headers: ["content-type": "image/gif"], body: Pixel.gif)
+            response.headers.add(name: "cache-control", value: "no-store, max-age=0")
+        case (.rdr, _):
+            let target = settings.redirects.target(for: request.query.flatMap { Self.queryValue("url", in: $0) })
+            response = HTTPResponse(status: .found, headers: ["location": target, "cache-control": "no-store"])
+        case (.pub, _):
+            // Served by `servePublic`; this answer is only used when there is no static directory.
+            response = .error(.notFound, "no static directory is configured")
+        case (.str, .stored(let eids, _)):
+            response = eids.count == 1 && !hit.body.starts(with: [UInt8(ascii: "[")])
+                ? .json(.ok, "{\"eid\":\"\(eids[0])\"}")
+                : .json(.ok, "{\"eids\":[\(eids.map { "\"\($0)\"" }.joined(separator: ","))]}")
+        case (.tr, .stored):
+            response = HTTPResponse(status: .ok)
+        case (_, .rejected(let rejection)):
+            response = .error(HTTPResponseStatus(statusCode: rejection.reason.httpStatus), rejection.reason.message)
+            if rejection.reason.httpStatus == 503 { response.headers.add(name: "retry-after", value: "1") }
+        }
+        if case .rejected(let rejection) = outcome, settings.debug {
+            response.headers.add(name: "x-tracker-drop", value: "\(rejection.reason.rawValue): \(rejection.detail)".prefix(512).description)
+        }
+        if case .stored(_, let vid?) = outcome, !route.isServer {
+            response.headers.add(name: "set-cookie", value: cookie.header(vid: vid, requestHost: hit.requestHost, secure: hit.isHTTPS))
+        }
+        return response
+    }
+
+    static func queryValue(_ name: String, in query: String) -> String? {
+        PercentDecoding.queryPairs(query).first { $0.0 == name }?.1
+    }
+}

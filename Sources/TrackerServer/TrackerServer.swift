@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TrackerConfig
+import TrackerCore
+import TrackerHTTP
+import TrackerSQLite
+import TrackerStorage
+
+/// The composition root: configuration in, running services out. The only place that names the
+/// concrete store.
+public final class TrackerServer: Sendable {
+    public let configuration: TrackerConfiguration
+    public let store: SQLiteEventStore
+    public let ingest: IngestQueue
+    public let application: TrackerApplication
+    public let http: HTTPServer
+    let fileThreads: NIOThreadPool
+    let logger: Logger
+    let group: ServiceGroup
+
+    public static let version = "0.1.0"
+
+    public init(configuration: TrackerConfiguration, logger: Logger = Logger(label: "tracker"),
+                clock: any TrackerClock = SystemClock(), installSignalHandlers: Bool = true) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let data = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let secrets = try DataSecrets.loadOrCreate(directory: data)
+        store = try SQLiteEventStore(path: configuration.databasePath,
+                                     durability: configuration.durability == "normal" ? .normal : .full)
+
+        let sessions = SessionTracker(timeout: configuration.sessionTimeoutSeconds)
+        let since = clock.now().addingTimeInterval(-configuration.sessionTimeoutSeconds)
+        for seed in try await store.recentSessions(since: since) {
+            sessions.seed(site: seed.site, vid: seed.vid, sid: seed.sid, lastSeen: seed.lastSeen)
+        }
+        let pipeline = EventPipeline(
+            configuration: PipelineConfiguration(
+                privateHashSalt: configuration.prefixPrivateHash ?? secrets.privateHashSalt,
+                ipHashKey: IPHashKey(bytes: secrets.ipHashKey),
+                storeRawIP: configuration.storeRawIP,
+                urlCleaner: URLCleaner(filter: configuration.urlFilter, matchGroup: configuration.urlFilterMatchGroup),
+                accountHashMixer: configuration.accountHashMixer),
+            sessions: sessions, clock: clock)
+
+        ingest = IngestQueue(sink: store, sinkName: "sqlite", maxPendingEvents: configuration.ingestQueueCapacity,
+                             logger: logger)
+        fileThreads = NIOThreadPool(numberOfThreads: 2)
+        fileThreads.start()
+        let settings = Self.httpSettings(configuration)
+        application = TrackerApplication(
+            settings: settings,
+            limits: HitLimits(maxFields: configuration.maxFields, maxValueLength: configuration.maxValueLength,
+                              maxBatchEvents: configuration.maxBatchEvents,
+                              ignoreQueryParamsKey: configuration.ignoreQueryParamsKey),
+            pipeline: pipeline, ingest: ingest,
+            staticFiles: StaticFiles(root: configuration.staticDirectory, pool: fileThreads), logger: logger)
+        let drops = application.drops
+        http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: application,
+                          maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
+                          group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
+                          onOversize: { drops.count(.bodyTooLarge) }, logger: logger)
+        // Services stop in reverse order: the listener first, then the queue drains into the store.
+        group = ServiceGroup(configuration: .init(
+            services: [.init(service: ingest), .init(service: http)],
+            gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
+            logger: logger))
+        if !configuration.unusedLegacyKeys.isEmpty {
+            logger.warning("configuration keys accepted but not used by this version: \(configuration.unusedLegacyKeys.joined(separator: ", "))")
+        }
+    }
+
+    static func httpSettings(_ c: TrackerConfiguration) -> HTTPSettings {
+        var s = HTTPSettings()
+        s.host = c.listenHost
+        s.port = c.listenPort
+        s.apiVersion = c.apiVersion
+        s.maximumConnections = c.maximumConnections
+        s.maxBodyBytes = c.maxBodyBytes
+        s.idleTimeout = c.idleTimeoutSeconds
+        s.cors = CORSPolicy(allowedOrigins: c.allowOrigin)
+        s.trustedProxies = c.trustedProxies
+        s.redirects = RedirectPolicy(defaultRedirect: c.defaultRedirect, allowedHosts: c.domains + c.redirectAllowList)
+        s.staticDirectory = c.staticDirectory
+        s.cookieMaxAgeSeconds = Int(c.cookieMaxAgeSeconds)
+        s.cookieDomain = c.cookieDomain
+        s.debug = c.debug
+        s.version = version
+        return s
+    }
+
+    /// Runs until SIGTERM/SIGINT or `shutdown()`: then stops accepting, drains, flushes, closes.
+    public func run() async throws {
+        try await group.run()
+        try await fileThreads.shutdownGracefully()
+        logger.notice("tracker stopped")
+    }
+
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}
