@@ -18,10 +18,15 @@ public final class SQLiteEventStore: EventStore {
     let reader: ConfinedConnection
     let insert: StatementBox
 
-    public init(path: String, durability: Durability = .full) throws(StorageError) {
+    /// `maxDatabaseBytes` is the store's disk quota: past it appends fail with `.full` (and the
+    /// server answers 503) instead of filling the disk.
+    public init(path: String, durability: Durability = .full, maxDatabaseBytes: Int? = nil) throws(StorageError) {
         self.path = path
         writer = try ConfinedConnection(path: path, label: "tracker.sqlite.writer") { (connection) throws(StorageError) in
             try connection.execute("PRAGMA journal_mode=WAL")
+            if let maxDatabaseBytes {
+                try connection.execute("PRAGMA max_page_count=\(max(16, maxDatabaseBytes / 4096))")
+            }
             try connection.execute("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
             try connection.execute("PRAGMA busy_timeout=5000")
             _ = try SQLiteMigrations.apply(to: connection, now: Date())

@@ -1,0 +1,93 @@
+import Foundation
+import SQLite3
+import Testing
+import TrackerCore
+import TrackerSQLite
+import TrackerStorage
+import TrackerTesting
+
+@Suite struct SQLiteEventStoreTests {
+    @Test(arguments: EventStoreConformance.names)
+    func conformance(_ check: String) async throws {
+        let directory = TemporaryDirectory("sqlite-conformance")
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(path: directory.file("tracker.sqlite"))
+        try await EventStoreConformance.checks[check]!(store)
+    }
+
+    @Test func migratesFromEmptyToHeadOnceAndReportsTheVersion() throws {
+        let directory = TemporaryDirectory("sqlite-migrate")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let first = try SQLiteEventStore.migrate(path: path)
+        #expect(first.applied == SQLiteMigrations.all.map(\.version))
+        #expect(first.version == SQLiteMigrations.latestVersion)
+        let second = try SQLiteEventStore.migrate(path: path)
+        #expect(second.applied.isEmpty)
+        #expect(try query(path, "SELECT count(*) FROM schema_migrations") == ["\(SQLiteMigrations.all.count)"])
+    }
+
+    @Test func tablesKeepTheUpstreamColumnNames() async throws {
+        let directory = TemporaryDirectory("sqlite-columns")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        _ = try SQLiteEventStore(path: path)
+        let columns = Set(try query(path, "SELECT name FROM pragma_table_info('events')"))
+        for name in ["eid", "vid", "sid", "uid", "ename", "etyp", "url", "rel", "params", "nparams", "hhash", "created"] {
+            #expect(columns.contains(name), "events has no column \(name)")
+        }
+        #expect(try query(path, "PRAGMA journal_mode") == ["wal"])
+    }
+
+    @Test func rollupsCountEachEventOnceEvenWhenReplayed() async throws {
+        let directory = TemporaryDirectory("sqlite-rollups")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let store = try SQLiteEventStore(path: path)
+        let events = [
+            EventBuilder.event(1, at: 0, vid: "v1", sid: "s1"),
+            EventBuilder.event(2, at: 60, vid: "v1", sid: "s1"),
+            EventBuilder.event(3, at: 120, vid: "v2", sid: "s2"),
+        ]
+        try await store.append(events)
+        try await store.append(events)
+        #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY vid") == ["v1:2", "v2:1"])
+        #expect(try query(path, "SELECT sid || ':' || events || ':' || started || ':' || ended FROM sessions WHERE sid = 's1'")
+            == ["s1:2:\(Timestamp.format(events[0].created)):\(Timestamp.format(events[1].created))"])
+        #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["3"])
+        #expect(try query(path, "SELECT count(*) FROM daily_visitors") == ["2"])
+    }
+
+    @Test func aFullStoreRefusesTheBatchAsFullAndKeepsWhatWasCommitted() async throws {
+        let directory = TemporaryDirectory("sqlite-full")
+        defer { directory.remove() }
+        // The quota gives the same SQLITE_FULL a full disk gives.
+        let store = try SQLiteEventStore(path: directory.file("tracker.sqlite"), maxDatabaseBytes: 256 * 1024)
+        try await store.append([EventBuilder.event(1)])
+        await #expect {
+            try await store.append((2...2000).map { EventBuilder.event($0) })
+        } throws: { error in
+            if case StorageError.full = error { return true }
+            return false
+        }
+        #expect(try await store.count(EventQuery()) == 1)
+        try await store.append([EventBuilder.event(2)])
+        #expect(try await store.count(EventQuery()) == 2)
+    }
+
+    func query(_ path: String, _ sql: String) throws -> [String] {
+        var db: OpaquePointer?
+        guard sqlite3_open(path, &db) == SQLITE_OK else { throw StorageError.unavailable("open") }
+        defer { sqlite3_close(db) }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw StorageError.invalid(String(cString: sqlite3_errmsg(db)))
+        }
+        defer { sqlite3_finalize(statement) }
+        var rows: [String] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            rows.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "NULL")
+        }
+        return rows
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import TrackerConfig
+import TrackerCore
+import TrackerServer
+
+/// The real server, in process, on a free port, with its data in a temporary directory.
+public final class RunningServer: Sendable {
+    public let server: TrackerServer
+    public let directory: TemporaryDirectory
+    public let port: Int
+    let task: Task<Void, any Error>
+
+    public var client: HTTPTestClient { HTTPTestClient(port: port) }
+
+    public static func start(clock: any TrackerClock = SystemClock(),
+                             _ configure: (inout TrackerConfiguration) -> Void = { _ in }) async throws -> RunningServer {
+        let directory = TemporaryDirectory("tracker-server")
+        var configuration = TrackerConfiguration()
+        configuration.listenHost = "127.0.0.1"
+        configuration.listenPort = 0
+        configuration.dataDirectory = directory.file("data")
+        configuration.staticDirectory = directory.file("public")
+        configure(&configuration)
+        var logger = Logger(label: "tracker-test")
+        logger.logLevel = .warning
+        let server = try await TrackerServer(configuration: configuration, logger: logger, clock: clock,
+                                             installSignalHandlers: false)
+        let task = Task { try await server.run() }
+        let port = await server.http.boundPort()
+        return RunningServer(server: server, directory: directory, port: port, task: task)
+    }
+
+    init(server: TrackerServer, directory: TemporaryDirectory, port: Int, task: Task<Void, any Error>) {
+        self.server = server
+        self.directory = directory
+        self.port = port
+        self.task = task
+    }
+
+    /// Graceful shutdown, then the data directory is removed.
+    public func stop() async throws {
+        await server.shutdown()
+        try await task.value
+        directory.remove()
+    }
+}
