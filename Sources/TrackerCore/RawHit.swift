@@ -37,7 +37,7 @@ public struct RawHit: Sendable {
         self.route = route
         self.method = method
         self.path = path
-        self.tuplets = tuplets ?? path
+        self.tuplets = tuplets ?? ""
         self.query = query
         self.body = body
         self.contentType = contentType

@@ -17,15 +17,18 @@ public final class FixedClock: TrackerClock {
     }
 }
 
-/// Deterministic bytes: a counter, so every generated id differs and runs repeat exactly.
+/// Deterministic bytes: each call ends with the next value of a 64-bit counter, so every
+/// generated id differs and runs repeat exactly.
 public final class CountingRandom: RandomSource {
-    let counter = Mutex<UInt8>(0)
+    let counter = Mutex<UInt64>(0)
 
     public init() {}
 
     public func bytes(_ count: Int) -> [UInt8] {
-        counter.withLock { value in
-            (0..<count).map { _ in value &+= 1; return value }
+        let value = counter.withLock { $0 += 1; return $0 }
+        return (0..<count).map { i in
+            let shift = (count - 1 - i) * 8
+            return shift < 64 ? UInt8(truncatingIfNeeded: value >> UInt64(shift)) : 0
         }
     }
 }

@@ -1,0 +1,35 @@
+import Crypto
+import Testing
+@testable import TrackerCore
+
+/// Upstream's test vectors (spec §20).
+@Suite struct HashingTests {
+    @Test func hostHashMatchesUpstream() {
+        #expect(Hashing.fnv1a32("localhost") == 22_050_618)
+        #expect(Hashing.hostHash("localhost") == "d4md6")
+        #expect(Hashing.hostHash(" LocalHost ") == "d4md6")
+        #expect(Hashing.hostHash("tr.sfpl.io") == "f4owns")
+    }
+
+    @Test func legacyIPHashMatchesUpstream() {
+        #expect(Hashing.legacyIPHash("127.0.0.1") == "2eauxqsti0h26dc3qe1mfglks")
+    }
+
+    @Test func privateHashMatchesUpstreamWithAnEmptySalt() {
+        #expect(Hashing.privateHash("password", salt: "") == "W6ph5Mm5Pz8GgiULbPgzG37mj9g=")
+        #expect(Hashing.privateHash("a@b.com", salt: "") == "ECKww6HZpkCa4N0jZP3P5B9jriI=")
+        #expect(Hashing.privateHash(" A@B.com ", salt: "") == "ECKww6HZpkCa4N0jZP3P5B9jriI=")
+        #expect(Hashing.privateHash("a@b.com", salt: "pepper") != "ECKww6HZpkCa4N0jZP3P5B9jriI=")
+    }
+
+    @Test func keyedIPHashDependsOnTheKeyAndIsStable() {
+        let key = SymmetricKey(data: [UInt8](repeating: 7, count: 32))
+        let other = SymmetricKey(data: [UInt8](repeating: 8, count: 32))
+        let hash = Hashing.keyedIPHash("203.0.113.9", key: key)
+        #expect(hash == Hashing.keyedIPHash("203.0.113.9", key: key))
+        #expect(hash != Hashing.keyedIPHash("203.0.113.9", key: other))
+        #expect(hash != Hashing.keyedIPHash("203.0.113.10", key: key))
+        #expect(!hash.contains("203"))
+        #expect(hash.count == 22)
+    }
+}

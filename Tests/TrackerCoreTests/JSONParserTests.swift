@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import TrackerCore
+
+@Suite struct JSONParserTests {
+    /// Foundation's parser is the oracle: equal trees for documents both accept.
+    @Test(arguments: [
+        #"{"a":1,"b":[true,false,null],"c":{"d":"e\n\u00e9\ud83d\ude00"},"n":-1.5e3,"z":0}"#,
+        #"[1,2,3]"#,
+        #"  {"nested":{"deep":[{"x":"\"q\""}]}}  "#,
+        #""just a string""#,
+        #"{"emoji":"🙂","slash":"a\/b","tab":"\t"}"#,
+    ])
+    func agreesWithFoundation(_ text: String) throws {
+        let ours = try JSONParser.parse(text)
+        let theirs = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        #expect(ours == Self.convert(theirs))
+    }
+
+    @Test(arguments: [
+        "{bad", "{\"a\":}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "\"unterminated", "{\"a\" 1}",
+        "\"\\x\"", "\"\\ud83d\"", "tru", "{} {}", "", "\"\u{01}\"", "[1e999]",
+    ])
+    func rejectsMalformedInput(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    }
+
+    @Test func boundsNestingDepth() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(deep) }
+        let fine = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
+        #expect(throws: Never.self) { try JSONParser.parse(fine) }
+    }
+
+    @Test func reportsWhereItFailed() {
+        #expect(throws: JSONParser.Failure(message: "expected ',' or '}'", offset: 7)) { try JSONParser.parse("{\"a\":1 x}") }
+    }
+
+    @Test func writerRoundTrips() throws {
+        let value: JSONValue = .object(["b": .array([.number(1), .number(2.5), .null]), "a": .string("q\"\n\u{01}")])
+        let text = JSONWriter.serialize(value)
+        #expect(text == #"{"a":"q\"\n\u0001","b":[1,2.5,null]}"#)
+        #expect(try JSONParser.parse(text) == value)
+    }
+
+    @Test func textOfValues() {
+        #expect(JSONValue.number(1).text == "1")
+        #expect(JSONValue.number(1.25).text == "1.25")
+        #expect(JSONValue.bool(true).text == "true")
+        #expect(JSONValue.null.text == nil)
+        #expect(JSONValue.array([.number(1)]).text == "[1]")
+        #expect(JSONValue.string(" 6 ").number == 6)
+        #expect(JSONValue.string("six").number == nil)
+    }
+
+    static func convert(_ any: Any) -> JSONValue {
+        switch any {
+        case is NSNull: return .null
+        case let n as NSNumber:
+            if String(cString: n.objCType) == "c" { return .bool(n.boolValue) }
+            return .number(n.doubleValue)
+        case let s as String: return .string(s)
+        case let a as [Any]: return .array(a.map(convert))
+        case let o as [String: Any]: return .object(o.mapValues(convert))
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Testing
+@testable import TrackerCore
+
+@Suite struct ClientAddressTests {
+    let resolver = ClientAddress(trustedProxies: [IPNetwork("10.0.0.0/8")!, IPNetwork("::1")!])
+
+    @Test func forwardedForIsIgnoredFromUntrustedPeers() {
+        #expect(resolver.resolve(peer: "198.51.100.1", forwardedFor: ["1.2.3.4"]) == "198.51.100.1")
+    }
+
+    @Test func forwardedForIsWalkedFromTheRightPastTrustedHops() {
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: ["6.6.6.6, 203.0.113.5, 10.1.1.1"]) == "203.0.113.5")
+        #expect(resolver.resolve(peer: "::1", forwardedFor: ["203.0.113.5"]) == "203.0.113.5")
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: ["[2001:db8::1]:443"]) == "2001:db8::1")
+    }
+
+    @Test func junkInForwardedForFallsBackToTheLastGoodAddress() {
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: ["junk"]) == "10.0.0.2")
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: []) == "10.0.0.2")
+    }
+
+    @Test func mappedIPv4IsCanonicalised() {
+        #expect(resolver.resolve(peer: "::ffff:192.0.2.1", forwardedFor: []) == "192.0.2.1")
+    }
+
+    @Test func networksMatchByPrefix() throws {
+        let net = try #require(IPNetwork("192.168.0.0/16"))
+        #expect(net.contains(ClientAddress.bytes("192.168.44.1")!))
+        #expect(!net.contains(ClientAddress.bytes("192.169.0.1")!))
+        #expect(IPNetwork("300.1.1.1") == nil)
+        #expect(IPNetwork("10.0.0.0/33") == nil)
+        #expect(IPNetwork("2001:db8::/32")!.contains(ClientAddress.bytes("2001:db8:1::5")!))
+    }
+}
+
+@Suite struct PublicSuffixTests {
+    @Test(arguments: [
+        ("tr.example.com", "example.com"), ("tr.example.co.uk", "example.co.uk"), ("a.b.example.co.uk", "example.co.uk"),
+        ("example.com", "example.com"), ("user.github.io", "user.github.io"), ("x.city.kawasaki.jp", "city.kawasaki.jp"),
+    ])
+    func registrableDomains(_ host: String, _ expected: String) {
+        #expect(PublicSuffix.shared.registrableDomain(host) == expected)
+    }
+
+    @Test(arguments: ["localhost", "co.uk", "com", "127.0.0.1", "::1", "[::1]", "", "a..b"])
+    func noDomainForIPsSuffixesAndSingleLabels(_ host: String) {
+        #expect(PublicSuffix.shared.registrableDomain(host) == nil)
+    }
+}
+
+@Suite struct URLCleanerTests {
+    @Test func hostsOfURLs() {
+        #expect(URLCleaner.host(of: "https://User@Example.com:8443/x") == "example.com")
+        #expect(URLCleaner.host(of: "//cdn.example.com/a") == "cdn.example.com")
+        #expect(URLCleaner.host(of: "http://[2001:db8::1]:80/") == "2001:db8::1")
+        #expect(URLCleaner.host(of: "/relative") == nil)
+    }
+
+    @Test func upstreamVector() {
+        #expect(URLCleaner().clean("https://Example.com/A?b=1") == "//example.com/A")
+    }
+}
+
+@Suite struct TimeAndIdentityTests {
+    @Test func timestampsRoundTripAtMillisecondPrecision() {
+        let date = Timestamp.date(milliseconds: 1_790_000_000_123)
+        #expect(Timestamp.format(date) == "2026-09-21T14:13:20.123Z")
+        #expect(Timestamp.parse("2026-09-21T14:13:20.123Z") == date)
+        #expect(Timestamp.parse("2026-09-21T14:13:20Z") == Timestamp.date(milliseconds: 1_790_000_000_000))
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
+
+    @Test func v1TimestampsAreDecoded() throws {
+        let uuid = try #require(TimeUUID.parse("14fb0860-b4bf-11e9-8971-7b80435315ac"))
+        #expect(TimeUUID.version(of: uuid) == 1)
+        let date = try #require(TimeUUID.timestamp(of: uuid))
+        #expect(Timestamp.format(date).hasPrefix("2019-08-02"))
+    }
+
+    @Test func sessionsAreSeededAndPruned() {
+        let tracker = SessionTracker(timeout: 60, maxEntries: 10)
+        let now = EventClock.reference
+        tracker.seed(site: "s", vid: "v", sid: "restored", lastSeen: now)
+        #expect(tracker.session(site: "s", vid: "v", clientSID: nil, at: now.addingTimeInterval(30), mint: { "new" }) == "restored")
+        #expect(tracker.session(site: "s", vid: "v", clientSID: nil, at: now.addingTimeInterval(200), mint: { "new" }) == "new")
+        for i in 0..<50 { _ = tracker.session(site: "s", vid: "v\(i)", clientSID: nil, at: now, mint: { "x" }) }
+        #expect(tracker.count <= 11)
+    }
+}
+
+enum EventClock {
+    static let reference = Timestamp.date(milliseconds: 1_790_000_000_000)
+}
