@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(name: "TrackerCoreTests", dependencies: ["TrackerCore", "TrackerTesting"]),
         .testTarget(name: "TrackerConfigTests", dependencies: ["TrackerConfig", "TrackerTesting"],
-                    resources: [.copy("Golden")]),
+                    exclude: ["Golden"]),
         .testTarget(name: "TrackerStorageTests",
                     dependencies: ["TrackerStorage", "TrackerSQLite", "TrackerTesting"]),
         .testTarget(name: "TrackerServerTests",

@@ -29,6 +29,7 @@ enum ConfigKeys {
         ConfigKey(name: "Listen", kind: .string),
         ConfigKey(name: "DataDirectory", kind: .string),
         ConfigKey(name: "Durability", kind: .string),
+        ConfigKey(name: "MaxDatabaseSize", kind: .size),
         ConfigKey(name: "MaxBodySize", kind: .size),
         ConfigKey(name: "MaxFields", kind: .int),
         ConfigKey(name: "MaxValueLength", kind: .int),

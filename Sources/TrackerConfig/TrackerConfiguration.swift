@@ -7,6 +7,8 @@ public struct TrackerConfiguration: Sendable {
     public var listenPort = 8080
     public var dataDirectory = "./data"
     public var durability = "full"
+    /// The embedded store's disk quota; nil means the disk is the limit.
+    public var maxDatabaseBytes: Int?
     public var maxBodyBytes = 64 * 1024
     public var maxFields = 200
     public var maxValueLength = 8192

@@ -31,7 +31,8 @@ public final class TrackerServer: Sendable {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let secrets = try DataSecrets.loadOrCreate(directory: data)
         store = try SQLiteEventStore(path: configuration.databasePath,
-                                     durability: configuration.durability == "normal" ? .normal : .full)
+                                     durability: configuration.durability == "normal" ? .normal : .full,
+                                     maxDatabaseBytes: configuration.maxDatabaseBytes)
 
         let sessions = SessionTracker(timeout: configuration.sessionTimeoutSeconds)
         let since = clock.now().addingTimeInterval(-configuration.sessionTimeoutSeconds)

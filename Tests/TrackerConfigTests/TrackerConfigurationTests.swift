@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import TrackerConfig
+
+@Suite struct TrackerConfigurationTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    @Test func zeroConfigurationHasSaneDefaults() throws {
+        let config = try TrackerConfiguration.load(file: nil, environment: [:])
+        #expect(config.listen == "0.0.0.0:8080")
+        #expect(config.databasePath == "./data/tracker.sqlite")
+        #expect(config.maxBodyBytes == 64 * 1024)
+        #expect(config.allowOrigin == ["*"])
+        #expect(config.sessionTimeoutSeconds == 1800)
+        #expect(!config.storeRawIP)
+        #expect(config.durability == "full")
+    }
+
+    /// `tracker validate` output for a broken file is a golden file; UPDATE_GOLDEN=1 rewrites it.
+    @Test func everyProblemIsReportedWithItsPath() throws {
+        let input = Self.golden.appendingPathComponent("invalid.json").path
+        let expectedURL = Self.golden.appendingPathComponent("invalid.txt")
+        let error = try #require(throws: ConfigError.self) { try TrackerConfiguration.load(file: input, environment: [:]) }
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil {
+            try (error.description + "\n").write(to: expectedURL, atomically: true, encoding: .utf8)
+        }
+        #expect(error.description + "\n" == (try String(contentsOf: expectedURL, encoding: .utf8)))
+        #expect(error.problems.count == 11)
+    }
+
+    @Test func upstreamSampleConfigurationStillLoads() throws {
+        let config = try TrackerConfiguration.load(file: Self.golden.appendingPathComponent("upstream-config.json").path, environment: [:])
+        #expect(config.listenPort == 8080)
+        #expect(config.domains.contains("tr.sfpl.io"))
+        #expect(config.urlFilterMatchGroup == 6)
+        #expect(config.urlFilter != nil)
+        #expect(config.debug)
+        #expect(config.defaultRedirect == "https://sfpl.io")
+        #expect(config.unusedLegacyKeys.contains("Notify"))
+        #expect(config.unusedLegacyKeys.contains("UseLocalTLS"))
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let config = try TrackerConfiguration.decode(["MaximumConnections": .number(5), "Listen": .string("127.0.0.1:1")], environment: [
+            "TRACKER_MAXIMUM_CONNECTIONS": "7", "TRACKER_TRUSTED_PROXIES": "10.0.0.0/8, ::1", "TRACKER_STORE_RAW_IP": "true",
+            "TRACKER_MAX_BODY_SIZE": "1MiB", "TRACKER_COOKIE_MAX_AGE": "2d", "TRACKER_DATA_DIRECTORY": "/var/lib/tracker",
+        ])
+        #expect(config.maximumConnections == 7)
+        #expect(config.trustedProxies.count == 2)
+        #expect(config.storeRawIP)
+        #expect(config.maxBodyBytes == 1 << 20)
+        #expect(config.cookieMaxAgeSeconds == 172_800)
+        #expect(config.listen == "127.0.0.1:1")
+        #expect(config.databasePath == "/var/lib/tracker/tracker.sqlite")
+    }
+
+    @Test func badEnvironmentValuesNameTheVariable() {
+        #expect { try TrackerConfiguration.decode([:], environment: ["TRACKER_MAXIMUM_CONNECTIONS": "many"]) } throws: { error in
+            (error as? ConfigError)?.problems == [ConfigProblem(path: "TRACKER_MAXIMUM_CONNECTIONS", message: "expected a whole number, found a string")]
+        }
+    }
+
+    @Test func environmentNamesAreSnakeCase() {
+        #expect(ConfigKey(name: "MaximumConnections", kind: .int).environmentName == "TRACKER_MAXIMUM_CONNECTIONS")
+        #expect(ConfigKey(name: "StoreRawIP", kind: .bool).environmentName == "TRACKER_STORE_RAW_IP")
+        #expect(ConfigKey(name: "ApiVersion", kind: .int).environmentName == "TRACKER_API_VERSION")
+    }
+
+    @Test(arguments: [("64KiB", 65536), ("8MiB", 8_388_608), ("1MB", 1_000_000), ("512", 512), ("2 GiB", 2_147_483_648)])
+    func sizes(_ text: String, _ bytes: Int) {
+        #expect(ConfigValues.parseSize(text) == bytes)
+    }
+
+    @Test(arguments: [("500ms", 0.5), ("10s", 10.0), ("30m", 1800.0), ("12h", 43200.0), ("400d", 34_560_000.0), ("15", 15.0)])
+    func durations(_ text: String, _ seconds: Double) {
+        #expect(ConfigValues.parseDuration(text) == seconds)
+    }
+
+    @Test func malformedJSONIsOneProblem() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString).json")
+        try "{\"Debug\": tru".write(to: directory, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect { try TrackerConfiguration.load(file: directory.path, environment: [:]) } throws: {
+            (($0 as? ConfigError)?.problems.first?.message ?? "").hasPrefix("not valid JSON")
+        }
+    }
+}
