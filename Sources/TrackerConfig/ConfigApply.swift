@@ -21,6 +21,7 @@ extension TrackerConfiguration {
             if let v = r.string(value, path) {
                 if ["full", "normal"].contains(v) { durability = v } else { r.problem(path, "expected \"full\" or \"normal\"") }
             }
+        case "CommitDelay": if let v = r.duration(value, path) { commitDelaySeconds = min(v, 1) }
         case "MaxDatabaseSize": if let v = r.size(value, path) { maxDatabaseBytes = v }
         case "MaxBodySize": if let v = r.size(value, path) { maxBodyBytes = v }
         case "MaxFields": if let v = r.int(value, path, min: 1) { maxFields = v }

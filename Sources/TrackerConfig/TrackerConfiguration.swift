@@ -9,6 +9,8 @@ public struct TrackerConfiguration: Sendable {
     public var durability = "full"
     /// The embedded store's disk quota; nil means the disk is the limit.
     public var maxDatabaseBytes: Int?
+    /// How long the first waiting event may wait for others to share its commit.
+    public var commitDelaySeconds = 0.001
     public var maxBodyBytes = 64 * 1024
     public var maxFields = 200
     public var maxValueLength = 8192

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Time is injected so identity, sessions and tests are deterministic.
 public protocol TrackerClock: Sendable {
@@ -15,10 +16,42 @@ public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
 }
 
-public struct SystemRandomSource: RandomSource {
+/// The kernel's generator, read 4 KiB at a time: ids are minted on every request, and one
+/// `getrandom` call per byte (what `UInt8.random` does) showed up as 15 % of the hot path.
+public final class SystemRandomSource: RandomSource {
+    struct Pool {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var next = 4096
+    }
+
+    let pool = Mutex(Pool())
+
     public init() {}
+
     public func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        pool.withLock { pool in
+            if pool.next + count > pool.bytes.count {
+                Self.fill(&pool.bytes)
+                pool.next = 0
+            }
+            defer { pool.next += count }
+            return Array(pool.bytes[pool.next..<pool.next + count])
+        }
+    }
+
+    static func fill(_ buffer: inout [UInt8]) {
+        var filled = 0
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            defer { close(fd) }
+            while filled < buffer.count {
+                let n = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + filled, raw.count - filled) }
+                if n > 0 { filled += n } else if errno != EINTR { break }
+            }
+        }
+        if filled < buffer.count {
+            var generator = SystemRandomNumberGenerator()
+            for i in filled..<buffer.count { buffer[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        }
     }
 }

@@ -5,7 +5,7 @@ import TrackerStorage
 /// The embedded default store: one SQLite file in WAL mode. It is also the ack point of the
 /// embedded setup: `append` commits one transaction per batch and, with `durability: .full`,
 /// SQLite fsyncs the WAL before the commit returns.
-public final class SQLiteEventStore: EventStore {
+public final class SQLiteEventStore: EventStore, BlockingEventSink {
     public enum Durability: String, Sendable, CaseIterable {
         /// fsync on every commit: survives power loss.
         case full
@@ -52,18 +52,45 @@ public final class SQLiteEventStore: EventStore {
         guard !events.isEmpty else { return }
         let insert = self.insert
         try await writer.run { (connection) throws(StorageError) in
-            try connection.execute("BEGIN IMMEDIATE")
-            do throws(StorageError) {
-                for event in events {
-                    EventRowMapping.bind(event, to: insert.statement)
-                    defer { insert.statement.reset() }
-                    _ = try insert.statement.step()
-                }
-                try connection.execute("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
+            try Self.insert(events, connection: connection, statement: insert.statement)
+        }
+    }
+
+    /// The ingest thread's path: no hop through the concurrency pool.
+    public func appendBlocking(_ events: [Event]) throws(StorageError) {
+        guard !events.isEmpty else { return }
+        let insert = self.insert
+        try writer.runSync { (connection) throws(StorageError) in
+            try Self.insert(events, connection: connection, statement: insert.statement)
+        }
+    }
+
+    static func insert(_ events: [Event], connection: SQLiteConnection, statement: SQLiteStatement) throws(StorageError) {
+        try connection.execute("BEGIN IMMEDIATE")
+        do throws(StorageError) {
+            for event in events {
+                EventRowMapping.bind(event, to: statement)
+                defer { statement.reset() }
+                _ = try statement.step()
             }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Brings the rollup tables up to date with every committed event, in bounded steps so the
+    /// ingest path waits at most one step. Returns how many events were folded in.
+    @discardableResult
+    public func rollUp(maxRowsPerStep: Int = 20_000) async throws(StorageError) -> Int {
+        var total = 0
+        while true {
+            let folded = try await writer.run { (connection) throws(StorageError) in
+                try SQLiteRollups.step(connection, maxRows: maxRowsPerStep)
+            }
+            total += folded
+            if folded < maxRowsPerStep { return total }
         }
     }
 
@@ -88,7 +115,16 @@ public final class SQLiteEventStore: EventStore {
 
     public func recentSessions(since: Date) async throws(StorageError) -> [SessionSeed] {
         try await reader.run { (connection) throws(StorageError) in
-            let statement = try connection.prepare("SELECT hhash, vid, sid, ended FROM sessions WHERE ended >= ? ORDER BY ended")
+            // Rolled-up sessions, plus the newest events not yet folded into them.
+            let statement = try connection.prepare("""
+                SELECT hhash, vid, sid, max(ended) FROM (
+                    SELECT hhash, vid, sid, ended FROM sessions WHERE ended >= ?1
+                    UNION ALL
+                    SELECT coalesce(hhash, ''), vid, sid, created FROM events
+                    WHERE created >= ?1 AND vid IS NOT NULL AND sid IS NOT NULL
+                      AND seq > (SELECT last_seq FROM rollup_cursor WHERE name = 'rollups'))
+                GROUP BY 1, 2 ORDER BY 4
+                """)
             statement.bind(1, Timestamp.format(since))
             var result: [SessionSeed] = []
             while try statement.step() {

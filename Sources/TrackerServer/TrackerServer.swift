@@ -49,7 +49,7 @@ public final class TrackerServer: Sendable {
             sessions: sessions, clock: clock)
 
         ingest = IngestQueue(sink: store, sinkName: "sqlite", maxPendingEvents: configuration.ingestQueueCapacity,
-                             logger: logger)
+                             commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
         fileThreads = NIOThreadPool(numberOfThreads: 2)
         fileThreads.start()
         let settings = Self.httpSettings(configuration)
@@ -65,9 +65,11 @@ public final class TrackerServer: Sendable {
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                           onOversize: { drops.count(.bodyTooLarge) }, logger: logger)
-        // Services stop in reverse order: the listener first, then the queue drains into the store.
+        // Services stop in reverse order: the listener first, then the queue drains into the store,
+        // then the rollups catch up with everything stored.
+        let rollups = RollupService(store: store, interval: .seconds(1), logger: logger)
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: ingest), .init(service: http)],
+            services: [.init(service: rollups), .init(service: ingest), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

@@ -1,15 +1,22 @@
+import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 import TrackerCore
 
-/// The ack point. Request handlers submit events with a completion; one loop hands everything that
+/// A sink that can store a batch by blocking the calling thread; the ingest queue's own thread
+/// calls it directly, with no hop through the concurrency pool.
+public protocol BlockingEventSink: EventSink {
+    func appendBlocking(_ events: [Event]) throws(StorageError)
+}
+
+/// The ack point. Request handlers submit events with a completion; one dedicated thread hands what
 /// accumulated to the sink as a single batch (group commit: many requests share one transaction
 /// and fsync), then completes each submission. A handler replies only on success, so an
-/// acknowledged event is durable. While a commit runs, new submissions gather for the next one, so
-/// batches grow with load and latency stays one commit long.
-public final class IngestQueue: Service, Sendable {
+/// acknowledged event is durable. `CommitPolicy` decides when to commit.
+///
+/// Sendable by confinement: every mutable field is touched only while `condition` is locked.
+public final class IngestQueue: Service, @unchecked Sendable {
     public typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
 
     struct Submission {
@@ -17,26 +24,24 @@ public final class IngestQueue: Service, Sendable {
         let completion: Completion
     }
 
-    struct State {
-        var pending: [Submission] = []
-        var pendingEvents = 0
-        var waiter: CheckedContinuation<Void, Never>?
-        var closed = false
-        var stats = IngestStats()
-    }
-
     let sink: any EventSink
     public let sinkName: String
-    let maxBatchEvents: Int
+    let policy: CommitPolicy
     public let maxPendingEvents: Int
     let logger: Logger
-    let state = Mutex(State())
+    let condition = NSCondition()
+    private var pending: [Submission] = []
+    private var pendingEvents = 0
+    private var oldestArrival: UInt64 = 0
+    private var closed = false
+    private var statistics = IngestStats()
 
     public init(sink: any EventSink, sinkName: String, maxBatchEvents: Int = 2000, maxPendingEvents: Int = 100_000,
-                logger: Logger = Logger(label: "tracker.ingest")) {
+                commitDelay: Duration = .milliseconds(1), logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
         self.sinkName = sinkName
-        self.maxBatchEvents = maxBatchEvents
+        let delay = UInt64(commitDelay.components.seconds) * 1_000_000_000 + UInt64(commitDelay.components.attoseconds / 1_000_000_000)
+        self.policy = CommitPolicy(maxBatchEvents: maxBatchEvents, delayNanoseconds: delay)
         self.maxPendingEvents = maxPendingEvents
         self.logger = logger
     }
@@ -44,24 +49,25 @@ public final class IngestQueue: Service, Sendable {
     /// Queues events for the next commit. Fails at once when the queue is closed or full, so the
     /// caller can answer 503 instead of waiting.
     public func submit(_ events: [Event], completion: @escaping Completion) {
-        let refusal: StorageError? = state.withLock { state in
-            if state.closed { return .unavailable("the server is shutting down") }
-            if state.pendingEvents + events.count > maxPendingEvents {
-                state.stats.refused += events.count
-                return .overloaded("\(state.pendingEvents) events are waiting for storage")
-            }
-            state.pending.append(Submission(events: events, completion: completion))
-            state.pendingEvents += events.count
-            if let waiter = state.waiter {
-                state.waiter = nil
-                waiter.resume()
-            }
-            return nil
+        condition.lock()
+        let refusal: StorageError?
+        if closed {
+            refusal = .unavailable("the server is shutting down")
+        } else if pendingEvents + events.count > maxPendingEvents {
+            statistics.refused += events.count
+            refusal = .overloaded("\(pendingEvents) events are waiting for storage")
+        } else {
+            refusal = nil
+            if pending.isEmpty { oldestArrival = DispatchTime.now().uptimeNanoseconds }
+            pending.append(Submission(events: events, completion: completion))
+            pendingEvents += events.count
+            condition.signal()
         }
+        condition.unlock()
         if let refusal { completion(.failure(refusal)) }
     }
 
-    /// Async convenience for callers outside the event loops (CLI import, NATS source...).
+    /// Async convenience for callers outside the event loops (tests, imports, a NATS source...).
     public func submit(_ events: [Event]) async throws(StorageError) {
         let result: Result<Void, StorageError> = await withCheckedContinuation { continuation in
             submit(events) { continuation.resume(returning: $0) }
@@ -69,13 +75,21 @@ public final class IngestQueue: Service, Sendable {
         try result.get()
     }
 
-    public var isClosed: Bool { state.withLock { $0.closed } }
+    public var isClosed: Bool { locked { closed } }
 
-    public var stats: IngestStats { state.withLock { $0.stats.with(depth: $0.pendingEvents) } }
+    public var stats: IngestStats { locked { statistics.with(depth: pendingEvents) } }
 
+    /// Runs the commit thread until closed and drained.
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await commitLoop()
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [self] in
+                    commitLoop()
+                    continuation.resume()
+                }
+                thread.name = "tracker-ingest"
+                thread.start()
+            }
         } onGracefulShutdown: {
             self.close()
         }
@@ -83,66 +97,77 @@ public final class IngestQueue: Service, Sendable {
 
     /// Stops accepting; what is already queued is still committed before `run` returns.
     public func close() {
-        state.withLock { state in
-            state.closed = true
-            state.waiter?.resume()
-            state.waiter = nil
+        locked {
+            closed = true
+            condition.broadcast()
         }
     }
 
-    func commitLoop() async {
-        while let batch = await nextBatch() {
+    func commitLoop() {
+        while let batch = nextBatch() {
             let events = batch.flatMap(\.events)
             let started = ContinuousClock.now
-            let result: Result<Void, StorageError>
-            do {
-                try await sink.append(events)
-                result = .success(())
-            } catch {
-                logger.error("commit of \(events.count) events failed: \(error)")
-                result = .failure(error)
-            }
+            let result = store(events)
+            if case .failure(let error) = result { logger.error("commit of \(events.count) events failed: \(error)") }
             let elapsed = ContinuousClock.now - started
-            state.withLock { $0.stats.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
+            locked { statistics.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
             for submission in batch { submission.completion(result) }
         }
     }
 
-    /// Waits for work; nil once closed and drained.
-    func nextBatch() async -> [Submission]? {
+    func store(_ events: [Event]) -> Result<Void, StorageError> {
+        if let blocking = sink as? any BlockingEventSink {
+            return Result { () throws(StorageError) in try blocking.appendBlocking(events) }
+        }
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        let sink = self.sink
+        Task {
+            do throws(StorageError) { try await sink.append(events); box.result = .success(()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return box.result
+    }
+
+    /// Blocks until the policy says commit; nil once closed and drained.
+    func nextBatch() -> [Submission]? {
+        condition.lock()
+        defer { condition.unlock() }
         while true {
-            enum Step { case batch([Submission]), finished, wait }
-            let step: Step = state.withLock { state in
-                if !state.pending.isEmpty { return .batch(takeBatch(&state)) }
-                return state.closed ? .finished : .wait
-            }
-            switch step {
-            case .batch(let batch): return batch
-            case .finished: return nil
-            case .wait:
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state in
-                        if !state.pending.isEmpty || state.closed { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
+            let waited = pending.isEmpty ? 0 : DispatchTime.now().uptimeNanoseconds &- oldestArrival
+            switch policy.action(pendingEvents: pendingEvents, oldestWaitedNanoseconds: waited, closed: closed) {
+            case .finish: return nil
+            case .sleep: condition.wait()
+            case .wait(let nanoseconds): _ = condition.wait(until: Date().addingTimeInterval(Double(nanoseconds) / 1e9))
+            case .commit: return takeBatch()
             }
         }
     }
 
-    func takeBatch(_ state: inout State) -> [Submission] {
+    private func takeBatch() -> [Submission] {
         var count = 0
         var taken = 0
-        for submission in state.pending {
-            if taken > 0, count + submission.events.count > maxBatchEvents { break }
+        for submission in pending {
+            if taken > 0, count + submission.events.count > policy.maxBatchEvents { break }
             count += submission.events.count
             taken += 1
         }
-        let batch = Array(state.pending.prefix(taken))
-        state.pending.removeFirst(taken)
-        state.pendingEvents -= count
+        let batch = Array(pending.prefix(taken))
+        pending.removeFirst(taken)
+        pendingEvents -= count
+        if !pending.isEmpty { oldestArrival = DispatchTime.now().uptimeNanoseconds }
         return batch
     }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body()
+    }
+}
+
+/// Carries an async sink's result back to the commit thread, which waits on a semaphore for it.
+private final class ResultBox: @unchecked Sendable {
+    var result: Result<Void, StorageError> = .failure(.unavailable("no result"))
 }

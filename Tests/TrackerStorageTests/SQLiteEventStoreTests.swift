@@ -39,18 +39,25 @@ import TrackerTesting
         #expect(try query(path, "PRAGMA journal_mode") == ["wal"])
     }
 
-    @Test func rollupsCountEachEventOnceEvenWhenReplayed() async throws {
+    @Test(arguments: [1, 2, 20_000])
+    func rollupsCountEachEventOnceEvenWhenReplayed(stepRows: Int) async throws {
         let directory = TemporaryDirectory("sqlite-rollups")
         defer { directory.remove() }
         let path = directory.file("tracker.sqlite")
         let store = try SQLiteEventStore(path: path)
-        let events = [
+        var events = [
             EventBuilder.event(1, at: 0, vid: "v1", sid: "s1"),
             EventBuilder.event(2, at: 60, vid: "v1", sid: "s1"),
             EventBuilder.event(3, at: 120, vid: "v2", sid: "s2"),
         ]
+        events[0][.url] = "/entry"
+        events[1][.url] = "/exit"
         try await store.append(events)
+        #expect(try await store.rollUp(maxRowsPerStep: stepRows) == 3)
         try await store.append(events)
+        #expect(try await store.rollUp(maxRowsPerStep: stepRows) == 0)
+        #expect(try query(path, "SELECT entry_url || ' ' || exit_url FROM sessions WHERE sid = 's1'") == ["/entry /exit"])
+        #expect(try query(path, "SELECT first_url FROM visitors WHERE vid = 'v1'") == ["/entry"])
         #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY vid") == ["v1:2", "v2:1"])
         #expect(try query(path, "SELECT sid || ':' || events || ':' || started || ':' || ended FROM sessions WHERE sid = 's1'")
             == ["s1:2:\(Timestamp.format(events[0].created)):\(Timestamp.format(events[1].created))"])

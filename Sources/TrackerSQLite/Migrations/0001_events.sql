@@ -34,6 +34,7 @@ CREATE TABLE events (
     nparams  TEXT                       -- JSON object: the numeric ones, as numbers
 );
 
+-- Only append-friendly indexes here: every index costs page writes on each commit of the ingest
+-- path. Per-visitor and per-session questions go to the rollup tables.
 CREATE INDEX events_site_created ON events (hhash, created);
 CREATE INDEX events_created ON events (created);
-CREATE INDEX events_site_visitor ON events (hhash, vid);

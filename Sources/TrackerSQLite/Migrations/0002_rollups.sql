@@ -1,5 +1,6 @@
--- Rollups kept up to date by a trigger, so the dashboard never scans raw events for the basics.
--- The trigger fires only for rows really inserted, so a replayed event (same eid) counts once.
+-- Rollups for the dashboard, so it never scans raw events for the basics. They are filled off the
+-- ingest path by SQLiteRollups, in set-based steps that follow events.seq; the cursor is updated in
+-- the same transaction as the rollups, so every event is counted exactly once.
 
 CREATE TABLE visitors (
     hhash      TEXT NOT NULL,
@@ -45,34 +46,8 @@ CREATE TABLE daily_visitors (
     PRIMARY KEY (hhash, day, vid)
 ) WITHOUT ROWID;
 
-CREATE TRIGGER events_rollup AFTER INSERT ON events
-WHEN NEW.vid IS NOT NULL
-BEGIN
-    INSERT INTO visitors (hhash, vid, first_seen, last_seen, events, uid, first_url, referrer,
-                          source, medium, campaign, country)
-    VALUES (coalesce(NEW.hhash, ''), NEW.vid, NEW.created, NEW.created, 1, NEW.uid, NEW.url, NEW.last,
-            NEW.source, NEW.medium, NEW.campaign, NEW.country)
-    ON CONFLICT (hhash, vid) DO UPDATE SET
-        first_seen = min(first_seen, excluded.first_seen),
-        last_seen = max(last_seen, excluded.last_seen),
-        events = events + 1,
-        uid = coalesce(excluded.uid, uid);
-
-    INSERT INTO sessions (hhash, sid, vid, started, ended, events, entry_url, exit_url, referrer,
-                          source, medium, campaign)
-    SELECT coalesce(NEW.hhash, ''), NEW.sid, NEW.vid, NEW.created, NEW.created, 1, NEW.url, NEW.url,
-           NEW.last, NEW.source, NEW.medium, NEW.campaign
-    WHERE NEW.sid IS NOT NULL
-    ON CONFLICT (hhash, sid) DO UPDATE SET
-        started = min(started, excluded.started),
-        ended = max(ended, excluded.ended),
-        events = events + 1,
-        exit_url = CASE WHEN excluded.ended >= ended THEN coalesce(excluded.exit_url, exit_url) ELSE exit_url END;
-
-    INSERT INTO daily_events (hhash, day, ename, events)
-    VALUES (coalesce(NEW.hhash, ''), substr(NEW.created, 1, 10), coalesce(NEW.ename, ''), 1)
-    ON CONFLICT (hhash, day, ename) DO UPDATE SET events = events + 1;
-
-    INSERT OR IGNORE INTO daily_visitors (hhash, day, vid)
-    VALUES (coalesce(NEW.hhash, ''), substr(NEW.created, 1, 10), NEW.vid);
-END;
+CREATE TABLE rollup_cursor (
+    name     TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL
+);
+INSERT INTO rollup_cursor (name, last_seq) VALUES ('rollups', 0);
