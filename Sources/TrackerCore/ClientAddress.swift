@@ -51,7 +51,7 @@ public struct ClientAddress: Sendable {
         guard let peer, let peerBytes = Self.bytes(peer) else { return peer }
         guard isTrusted(peerBytes) else { return Self.text(peerBytes) }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { ASCII.trimmed(String($0)) }
         var client = peerBytes
         for hop in hops.reversed() {
             guard let bytes = Self.bytes(Self.stripPort(hop)) else { break }

@@ -57,7 +57,7 @@ public struct HitParser: Sendable {
 
     /// `utm_source` → `source`, every `utm_` removed, key lower-cased (upstream §3 step 8).
     static func queryKey(_ key: String) -> String {
-        key.lowercased().replacingOccurrences(of: "utm_", with: "")
+        ASCII.removing("utm_", from: key.lowercased())
     }
 
     /// `content` (from `utm_content`) becomes the event name when no `ename` was given.

@@ -25,7 +25,9 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .number(let n): return n
         case .string(let s):
-            guard let n = Double(s.trimmingCharacters(in: .whitespaces)), n.isFinite else { return nil }
+            guard let first = s.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: ".") || first == UInt8(ascii: " ")
+                    || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")),
+                  let n = Double(ASCII.trimmed(s)), n.isFinite else { return nil }
             return n
         case .bool(let b): return b ? 1 : 0
         default: return nil

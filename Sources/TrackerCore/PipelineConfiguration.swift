@@ -46,7 +46,7 @@ public struct EventDraft: Sendable {
 
     public mutating func takeText(_ key: String) -> String? {
         guard let text = take(key)?.text else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = ASCII.trimmed(text)
         return trimmed.isEmpty ? nil : trimmed
     }
 }

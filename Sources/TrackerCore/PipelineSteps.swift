@@ -107,13 +107,13 @@ enum PipelineSteps {
     /// Browser and language, for client events only (upstream §2.3).
     static let clientSoftware = PipelineStep("client software") { draft in
         guard !draft.event.isServer else { return }
-        if let agent = draft.hit.userAgent?.trimmingCharacters(in: .whitespaces), !agent.isEmpty {
+        if let agent = draft.hit.userAgent.map(ASCII.trimmed), !agent.isEmpty {
             draft.event[.bhash] = Hashing.hostHash(agent)
             if draft.event[.browser] == nil { draft.event[.browser] = agent }
         }
         if draft.event[.culture] == nil, let language = draft.hit.acceptLanguage,
            let first = language.split(separator: ",").first {
-            let tag = first.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let tag = first.split(separator: ";").first.map { ASCII.trimmed(String($0)).lowercased() }
             if let tag, !tag.isEmpty, tag != "*" { draft.event[.culture] = tag }
         }
     }
@@ -136,7 +136,7 @@ enum PipelineSteps {
             case .number(let n): draft.event.nparams[key] = n
             case .bool(let b): draft.event.nparams[key] = b ? 1 : 0
             case .string(let s):
-                let folded = s.trimmingCharacters(in: .whitespaces).lowercased()
+                let folded = ASCII.trimmed(s).lowercased()
                 if folded == "true" { draft.event.nparams[key] = 1 }
                 else if folded == "false" { draft.event.nparams[key] = 0 }
                 else if let n = value.number { draft.event.nparams[key] = n }

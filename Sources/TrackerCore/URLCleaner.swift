@@ -14,7 +14,7 @@ public struct URLCleaner: Sendable {
     }
 
     public func clean(_ raw: String) -> String {
-        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = ASCII.trimmed(raw)
         if let filter, let kept = Self.match(filter, group: matchGroup, in: value) {
             return kept
         }

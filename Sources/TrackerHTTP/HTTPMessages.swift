@@ -1,4 +1,5 @@
 import NIOCore
+import TrackerCore
 import NIOHTTP1
 
 /// A fully read request, as the route handlers see it.
@@ -41,8 +42,8 @@ public struct HTTPRequest: Sendable {
         for header in headers["cookie"] {
             for part in header.split(separator: ";") {
                 guard let eq = part.firstIndex(of: "=") else { continue }
-                let name = part[..<eq].trimmingCharacters(in: .whitespaces)
-                var value = part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                let name = ASCII.trimmed(String(part[..<eq]))
+                var value = ASCII.trimmed(String(part[part.index(after: eq)...]))
                 if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
                 if result[name] == nil { result[name] = value }
             }

@@ -1,0 +1,36 @@
+/// Byte-level text helpers for the request path, where Foundation's CharacterSet-based trimming
+/// and `replacingOccurrences` showed up in profiles.
+public enum ASCII {
+    /// Trims spaces, tabs, CR and LF from both ends.
+    public static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = utf8.lastIndex(where: { !isSpace($0) })!
+        if first == utf8.startIndex, last == utf8.index(before: utf8.endIndex) { return text }
+        return String(text[first...last])
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// Removes every occurrence of `needle` (ASCII) from `text`.
+    public static func removing(_ needle: String, from text: String) -> String {
+        let n = Array(needle.utf8), t = Array(text.utf8)
+        guard !n.isEmpty, t.count >= n.count else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(t.count)
+        var i = 0
+        var changed = false
+        while i < t.count {
+            if i + n.count <= t.count, t[i..<(i + n.count)].elementsEqual(n) {
+                i += n.count
+                changed = true
+            } else {
+                out.append(t[i])
+                i += 1
+            }
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : text
+    }
+}
