@@ -67,7 +67,8 @@ public final class TrackerServer: Sendable {
                           onOversize: { drops.count(.bodyTooLarge) }, logger: logger)
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the rollups catch up with everything stored.
-        let rollups = RollupService(store: store, interval: .seconds(1), logger: logger)
+        let rollups = RollupService(store: store, interval: .milliseconds(Int64(configuration.rollupIntervalSeconds * 1000)),
+                                    logger: logger)
         group = ServiceGroup(configuration: .init(
             services: [.init(service: rollups), .init(service: ingest), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
