@@ -63,27 +63,49 @@ enum PipelineSteps {
         }
     }
 
-    static let textColumns: [EventField] = [
-        .did, .app, .rel, .ptyp, .auth, .xid, .split, .ver, .ename, .etyp, .sink, .source, .medium,
-        .campaign, .term, .country, .region, .city, .culture, .ref, .rcode, .aff, .browser, .device, .os,
-        .tz, .targets, .rid, .relation, .gaid, .idfa, .msid, .fbid, .outcome, .ehash, .chash, .uhash,
-    ]
+    enum Column {
+        case text(EventField)
+        case number(NumericField)
+        /// Protocol plumbing, not data: never stored.
+        case plumbing
+    }
 
-    /// Keys that are protocol plumbing, not data: never stored.
-    static let plumbing = ["first", "created", "time", "hhash", "iphash", "ip", "bhash", "latlon", "vp", "tr", "str"]
+    /// The client-sendable keys that are columns. Looked up once per key the event carries.
+    static let columnsByKey: [String: Column] = {
+        let text: [EventField] = [
+            .did, .app, .rel, .ptyp, .auth, .xid, .split, .ver, .ename, .etyp, .sink, .source, .medium,
+            .campaign, .term, .country, .region, .city, .culture, .ref, .rcode, .aff, .browser, .device, .os,
+            .tz, .targets, .rid, .relation, .gaid, .idfa, .msid, .fbid, .outcome, .ehash, .chash, .uhash,
+        ]
+        var map: [String: Column] = [:]
+        for field in text { map[field.rawValue] = .text(field) }
+        for field in NumericField.allCases { map[field.rawValue] = .number(field) }
+        for key in ["first", "created", "time", "hhash", "iphash", "ip", "bhash", "latlon", "vp", "tr", "str"] {
+            map[key] = .plumbing
+        }
+        return map
+    }()
 
-    /// Known fields become typed columns whatever JSON type they arrived as (`"rel":1` → `"1"`).
+    /// Known fields become typed columns whatever JSON type they arrived as (`"rel":1` → `"1"`);
+    /// the rest stays for `params`.
     static let columns = PipelineStep("columns") { draft in
         if draft.values["ver"] == nil, let version = draft.take("version") { draft.values["ver"] = version }
-        for field in textColumns {
-            if let value = draft.takeText(field.rawValue) { draft.event[field] = value }
+        var remaining: [String: JSONValue] = [:]
+        for (key, value) in draft.values {
+            switch columnsByKey[key] {
+            case .text(let field)?:
+                if let text = value.text.map(ASCII.trimmed), !text.isEmpty {
+                    draft.event[field] = field == .country ? text.uppercased() : text
+                }
+            case .number(let field)?:
+                if let number = value.number { draft.event[field] = field.isInteger ? number.rounded(.towardZero) : number }
+            case .plumbing?:
+                break
+            case nil:
+                remaining[key] = value
+            }
         }
-        if let country = draft.event[.country] { draft.event[.country] = country.uppercased() }
-        for field in NumericField.allCases {
-            guard let value = draft.take(field.rawValue), let number = value.number else { continue }
-            draft.event[field] = field.isInteger ? number.rounded(.towardZero) : number
-        }
-        for key in plumbing { _ = draft.take(key) }
+        draft.values = remaining
     }
 
     /// E-mail, phone and user name are never stored raw: salted hashes only.

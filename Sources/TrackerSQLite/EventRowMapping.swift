@@ -14,23 +14,27 @@ enum EventRowMapping {
 
     static let selectList = columns.joined(separator: ", ")
 
+    static let textParameter: [EventField: Int32] = Dictionary(uniqueKeysWithValues:
+        EventField.allCases.enumerated().map { ($1, Int32(4 + $0)) })
+    static let numberParameter: [NumericField: Int32] = Dictionary(uniqueKeysWithValues:
+        NumericField.allCases.enumerated().map { ($1, Int32(4 + EventField.allCases.count + $0)) })
+    static let paramsParameter = Int32(4 + EventField.allCases.count + NumericField.allCases.count)
+
+    /// Binds only the fields the event has: the statement's bindings are NULL after each reset.
     static func bind(_ event: Event, to statement: SQLiteStatement) {
-        var index: Int32 = 1
-        func next() -> Int32 { defer { index += 1 }; return index }
-        statement.bind(next(), event.eid)
-        statement.bind(next(), Timestamp.format(event.created))
-        statement.bind(next(), Int64(event.isServer ? 1 : 0))
-        for field in EventField.allCases { statement.bind(next(), event[field]) }
-        for field in NumericField.allCases {
-            let value = event[field]
+        statement.bind(1, event.eid)
+        statement.bind(2, Timestamp.format(event.created))
+        statement.bind(3, Int64(event.isServer ? 1 : 0))
+        for (field, value) in event.text { statement.bind(textParameter[field]!, value) }
+        for (field, value) in event.numbers {
             if field.isInteger {
-                statement.bind(next(), value.map { Int64(exactly: $0.rounded(.towardZero)) ?? 0 })
+                statement.bind(numberParameter[field]!, Int64(exactly: value.rounded(.towardZero)) ?? 0)
             } else {
-                statement.bind(next(), value)
+                statement.bind(numberParameter[field]!, value)
             }
         }
-        statement.bind(next(), event.params.isEmpty ? nil : JSONWriter.serialize(event.params))
-        statement.bind(next(), event.nparams.isEmpty ? nil : JSONWriter.serialize(event.nparams))
+        if !event.params.isEmpty { statement.bind(paramsParameter, JSONWriter.serialize(event.params)) }
+        if !event.nparams.isEmpty { statement.bind(paramsParameter + 1, JSONWriter.serialize(event.nparams)) }
     }
 
     static func read(_ statement: SQLiteStatement) -> Event {

@@ -65,3 +65,43 @@ extension Thread {
         }
     }
 }
+
+@Suite(.serialized) struct GracefulShutdownTests {
+    /// SIGTERM during a burst: the process stops accepting, answers or refuses what is in flight,
+    /// commits everything it acknowledged, brings the rollups up to date and exits 0.
+    @Test func sigtermDrainsFlushesAndExitsCleanly() async throws {
+        let directory = TemporaryDirectory("sigterm")
+        defer { directory.remove() }
+        let data = directory.file("data")
+        let server = try TrackerProcess.start(data: data)
+        let acknowledged = Mutex<[String]>([])
+        let stop = Atomic<Bool>(false)
+        let clients = (0..<4).map { worker in
+            Thread.detachNewThreadWithResult {
+                let client = HTTPTestClient(port: server.port)
+                var n = 0
+                while !stop.load(ordering: .relaxed) {
+                    n += 1
+                    guard let response = try? client.post("/str/v1/", body: #"{"ename":"drain","worker":\#(worker),"n":\#(n)}"#),
+                          response.status == 200, let eid = response.json?["eid"] as? String else { continue }
+                    acknowledged.withLock { $0.append(eid) }
+                }
+            }
+        }
+        for _ in 0..<300 where acknowledged.withLock({ $0.count }) < 200 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        stop.store(true, ordering: .relaxed)
+        for client in clients { await client.value }
+        #expect(server.process.terminationStatus == 0)
+        let database = (data as NSString).appendingPathComponent("tracker.sqlite")
+        let stored = Set(try Shell.run("sqlite3", [database, "SELECT eid FROM events WHERE ename = 'drain'"]).split(separator: "\n").map(String.init))
+        let acked = acknowledged.withLock { $0 }
+        #expect(acked.count >= 100)
+        #expect(acked.allSatisfy { stored.contains($0) })
+        let rolled = try Shell.run("sqlite3", [database, "SELECT sum(events) FROM daily_events WHERE ename = 'drain'"])
+        #expect(Int(rolled.trimmingCharacters(in: .whitespacesAndNewlines)) == stored.count)
+    }
+}

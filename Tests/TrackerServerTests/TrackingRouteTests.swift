@@ -215,6 +215,26 @@ import TrackerTesting
         }
     }
 
+    @Test func aFullStoreAnswers503AndHealthSaysSo() async throws {
+        try await withServer({ $0.maxDatabaseBytes = 192 * 1024 }) { server in
+            let big = String(repeating: "x", count: 4000)
+            var refused: HTTPTestClient.Response?
+            for i in 0..<500 {
+                let response = try server.client.post("/str/v1/", body: #"{"ename":"fill","n":\#(i),"pad":"\#(big)"}"#)
+                if response.status != 200 { refused = response; break }
+            }
+            let response = try #require(refused, "the quota was never reached")
+            #expect(response.status == 503)
+            #expect(response.header("retry-after") == "1")
+            #expect(response.json?["error"] as? String == DropReason.storageUnavailable.message)
+            let health = try server.client.get("/health")
+            #expect(health.status == 503)
+            #expect((health.json?["problem"] as? String)?.contains("failed") == true)
+            let pixel = try server.client.get("/img/v1/")
+            #expect(pixel.status == 200 && pixel.body == Pixel.gif)
+        }
+    }
+
     @Test func sessionsSurviveARestart() async throws {
         let directory = TemporaryDirectory("restart")
         defer { directory.remove() }
