@@ -51,10 +51,27 @@ public struct EventDraft: Sendable {
     }
 }
 
-/// The secret of the keyed IP hash. `SymmetricKey` is immutable but not marked Sendable by Crypto.
+/// The secret of the keyed IP hash, with the HMAC already keyed: keying it (hashing the padded
+/// key) cost more than hashing the address, so each use copies this value instead.
+/// `SymmetricKey` and `HMAC` are immutable values here but not marked Sendable by Crypto.
 public struct IPHashKey: @unchecked Sendable {
     public let key: SymmetricKey
+    let keyed: HMAC<SHA256>
 
-    public init(bytes: [UInt8]) { key = SymmetricKey(data: bytes) }
-    public init() { key = SymmetricKey(size: .bits256) }
+    public init(bytes: [UInt8]) {
+        key = SymmetricKey(data: bytes)
+        keyed = HMAC<SHA256>(key: key)
+    }
+
+    public init() {
+        key = SymmetricKey(size: .bits256)
+        keyed = HMAC<SHA256>(key: key)
+    }
+
+    /// The same value as `Hashing.keyedIPHash(ip, key: key)`.
+    public func hash(_ ip: String) -> String {
+        var mac = keyed
+        mac.update(data: Array(ip.utf8))
+        return mac.finalize().withUnsafeBytes { Hashing.base64URL($0.prefix(16), padded: false) }
+    }
 }

@@ -121,7 +121,7 @@ enum PipelineSteps {
     static func clientAddress(key: IPHashKey, storeRaw: Bool) -> PipelineStep {
         PipelineStep("client address") { draft in
             guard let ip = draft.hit.clientIP else { return }
-            draft.event[.iphash] = Hashing.keyedIPHash(ip, key: key.key)
+            draft.event[.iphash] = key.hash(ip)
             if storeRaw { draft.event[.ip] = ip }
         }
     }

@@ -32,16 +32,20 @@ enum SQLiteRollups {
         }
     }
 
+    /// One sort per table and no joins: a window over each visitor's (or session's) rows of the
+    /// step gives the totals and the first and last row together.
     static let statements = [
         """
-        WITH batch AS (SELECT * FROM events WHERE seq > ?1 AND seq <= ?2 AND vid IS NOT NULL),
-        firsts AS (SELECT coalesce(hhash, '') AS site, vid, url, last, source, medium, campaign, country,
-                          row_number() OVER (PARTITION BY coalesce(hhash, ''), vid ORDER BY created, seq) AS rn FROM batch),
-        totals AS (SELECT coalesce(hhash, '') AS site, vid, min(created) AS first_seen, max(created) AS last_seen,
-                          count(*) AS n, max(uid) AS uid FROM batch GROUP BY 1, 2)
         INSERT INTO visitors (hhash, vid, first_seen, last_seen, events, uid, first_url, referrer, source, medium, campaign, country)
-        SELECT t.site, t.vid, t.first_seen, t.last_seen, t.n, t.uid, f.url, f.last, f.source, f.medium, f.campaign, f.country
-        FROM totals t JOIN firsts f ON f.site = t.site AND f.vid = t.vid AND f.rn = 1 WHERE true
+        SELECT site, vid, first_seen, last_seen, n, uid, url, last, source, medium, campaign, country FROM (
+            SELECT coalesce(hhash, '') AS site, vid, url, last, source, medium, campaign, country,
+                   min(created) OVER whole AS first_seen, max(created) OVER whole AS last_seen,
+                   count(*) OVER whole AS n, max(uid) OVER whole AS uid,
+                   row_number() OVER ordered AS rn
+            FROM events WHERE seq > ?1 AND seq <= ?2 AND vid IS NOT NULL
+            WINDOW whole AS (PARTITION BY coalesce(hhash, ''), vid),
+                   ordered AS (PARTITION BY coalesce(hhash, ''), vid ORDER BY created, seq))
+        WHERE rn = 1
         ON CONFLICT (hhash, vid) DO UPDATE SET
             first_seen = min(first_seen, excluded.first_seen),
             last_seen = max(last_seen, excluded.last_seen),
@@ -49,18 +53,17 @@ enum SQLiteRollups {
             uid = coalesce(excluded.uid, uid)
         """,
         """
-        WITH batch AS (SELECT * FROM events WHERE seq > ?1 AND seq <= ?2 AND vid IS NOT NULL AND sid IS NOT NULL),
-        ordered AS (SELECT coalesce(hhash, '') AS site, sid, url, last, source, medium, campaign,
-                           row_number() OVER (PARTITION BY coalesce(hhash, ''), sid ORDER BY created, seq) AS first,
-                           row_number() OVER (PARTITION BY coalesce(hhash, ''), sid ORDER BY created DESC, seq DESC) AS final
-                    FROM batch),
-        totals AS (SELECT coalesce(hhash, '') AS site, sid, max(vid) AS vid, min(created) AS started,
-                          max(created) AS ended, count(*) AS n FROM batch GROUP BY 1, 2)
         INSERT INTO sessions (hhash, sid, vid, started, ended, events, entry_url, exit_url, referrer, source, medium, campaign)
-        SELECT t.site, t.sid, t.vid, t.started, t.ended, t.n, f.url, l.url, f.last, f.source, f.medium, f.campaign
-        FROM totals t
-        JOIN ordered f ON f.site = t.site AND f.sid = t.sid AND f.first = 1
-        JOIN ordered l ON l.site = t.site AND l.sid = t.sid AND l.final = 1 WHERE true
+        SELECT site, sid, vid, started, ended, n, entry_url, exit_url, last, source, medium, campaign FROM (
+            SELECT coalesce(hhash, '') AS site, sid, vid, last, source, medium, campaign,
+                   min(created) OVER whole AS started, max(created) OVER whole AS ended, count(*) OVER whole AS n,
+                   first_value(url) OVER ordered AS entry_url, last_value(url) OVER ordered AS exit_url,
+                   row_number() OVER ordered AS rn
+            FROM events WHERE seq > ?1 AND seq <= ?2 AND vid IS NOT NULL AND sid IS NOT NULL
+            WINDOW whole AS (PARTITION BY coalesce(hhash, ''), sid),
+                   ordered AS (PARTITION BY coalesce(hhash, ''), sid ORDER BY created, seq
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+        WHERE rn = 1
         ON CONFLICT (hhash, sid) DO UPDATE SET
             exit_url = CASE WHEN excluded.ended >= ended THEN coalesce(excluded.exit_url, exit_url) ELSE exit_url END,
             entry_url = CASE WHEN excluded.started < started THEN excluded.entry_url ELSE entry_url END,

@@ -34,6 +34,8 @@ public final class IngestQueue: Service, @unchecked Sendable {
     private var pendingEvents = 0
     private var oldestArrival: UInt64 = 0
     private var closed = false
+    /// The commit thread waits for a first event (not for company): only then must a submit wake it.
+    private var idle = false
     private var statistics = IngestStats()
 
     public init(sink: any EventSink, sinkName: String, maxBatchEvents: Int = 2000, maxPendingEvents: Int = 100_000,
@@ -61,7 +63,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
             if pending.isEmpty { oldestArrival = DispatchTime.now().uptimeNanoseconds }
             pending.append(Submission(events: events, completion: completion))
             pendingEvents += events.count
-            condition.signal()
+            if idle || pendingEvents >= policy.maxBatchEvents { condition.signal() }
         }
         condition.unlock()
         if let refusal { completion(.failure(refusal)) }
@@ -138,7 +140,10 @@ public final class IngestQueue: Service, @unchecked Sendable {
             let waited = pending.isEmpty ? 0 : DispatchTime.now().uptimeNanoseconds &- oldestArrival
             switch policy.action(pendingEvents: pendingEvents, oldestWaitedNanoseconds: waited, closed: closed) {
             case .finish: return nil
-            case .sleep: condition.wait()
+            case .sleep:
+                idle = true
+                condition.wait()
+                idle = false
             case .wait(let nanoseconds): _ = condition.wait(until: Date().addingTimeInterval(Double(nanoseconds) / 1e9))
             case .commit: return takeBatch()
             }

@@ -33,3 +33,12 @@ import Testing
         #expect(hash.count == 22)
     }
 }
+
+@Suite struct IPHashKeyTests {
+    @Test func thePreparedKeyHashesAsTheFunctionDoes() {
+        let key = IPHashKey(bytes: Array(repeating: 3, count: 32))
+        for ip in ["127.0.0.1", "2001:db8::1", ""] {
+            #expect(key.hash(ip) == Hashing.keyedIPHash(ip, key: key.key))
+        }
+    }
+}
