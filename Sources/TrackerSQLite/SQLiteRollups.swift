@@ -32,19 +32,19 @@ enum SQLiteRollups {
         }
     }
 
-    /// One sort per table and no joins: a window over each visitor's (or session's) rows of the
-    /// step gives the totals and the first and last row together.
+    /// One sort per table and no joins: one ordered window over each visitor's (or session's) rows
+    /// of the step gives the totals and the first and last row together.
     static let statements = [
         """
         INSERT INTO visitors (hhash, vid, first_seen, last_seen, events, uid, first_url, referrer, source, medium, campaign, country)
         SELECT site, vid, first_seen, last_seen, n, uid, url, last, source, medium, campaign, country FROM (
             SELECT coalesce(hhash, '') AS site, vid, url, last, source, medium, campaign, country,
-                   min(created) OVER whole AS first_seen, max(created) OVER whole AS last_seen,
-                   count(*) OVER whole AS n, max(uid) OVER whole AS uid,
+                   first_value(created) OVER ordered AS first_seen, last_value(created) OVER ordered AS last_seen,
+                   count(*) OVER ordered AS n, max(uid) OVER ordered AS uid,
                    row_number() OVER ordered AS rn
             FROM events WHERE seq > ?1 AND seq <= ?2 AND vid IS NOT NULL
-            WINDOW whole AS (PARTITION BY coalesce(hhash, ''), vid),
-                   ordered AS (PARTITION BY coalesce(hhash, ''), vid ORDER BY created, seq))
+            WINDOW ordered AS (PARTITION BY coalesce(hhash, ''), vid ORDER BY created, seq
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
         WHERE rn = 1
         ON CONFLICT (hhash, vid) DO UPDATE SET
             first_seen = min(first_seen, excluded.first_seen),
@@ -56,12 +56,12 @@ enum SQLiteRollups {
         INSERT INTO sessions (hhash, sid, vid, started, ended, events, entry_url, exit_url, referrer, source, medium, campaign)
         SELECT site, sid, vid, started, ended, n, entry_url, exit_url, last, source, medium, campaign FROM (
             SELECT coalesce(hhash, '') AS site, sid, vid, last, source, medium, campaign,
-                   min(created) OVER whole AS started, max(created) OVER whole AS ended, count(*) OVER whole AS n,
+                   first_value(created) OVER ordered AS started, last_value(created) OVER ordered AS ended,
+                   count(*) OVER ordered AS n,
                    first_value(url) OVER ordered AS entry_url, last_value(url) OVER ordered AS exit_url,
                    row_number() OVER ordered AS rn
             FROM events WHERE seq > ?1 AND seq <= ?2 AND vid IS NOT NULL AND sid IS NOT NULL
-            WINDOW whole AS (PARTITION BY coalesce(hhash, ''), sid),
-                   ordered AS (PARTITION BY coalesce(hhash, ''), sid ORDER BY created, seq
+            WINDOW ordered AS (PARTITION BY coalesce(hhash, ''), sid ORDER BY created, seq
                                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
         WHERE rn = 1
         ON CONFLICT (hhash, sid) DO UPDATE SET
