@@ -47,6 +47,10 @@ extension TrackerConfiguration {
                 let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
                 if levels.contains(v) { logLevel = v } else { r.problem(path, "expected one of \(levels.joined(separator: ", "))") }
             }
+        case "LogFormat":
+            if let v = r.string(value, path) {
+                if ["text", "json"].contains(v) { logFormat = v } else { r.problem(path, "expected \"text\" or \"json\"") }
+            }
         case "Domains": if let v = r.stringList(value, path) { domains = v.map { $0.lowercased() } }
         case "ApiVersion": if let v = r.int(value, path, min: 1) { apiVersion = v }
         case "StaticDirectory": if let v = r.string(value, path) { staticDirectory = v }

@@ -44,6 +44,7 @@ enum ConfigKeys {
         ConfigKey(name: "CookieMaxAge", kind: .duration),
         ConfigKey(name: "SessionTimeout", kind: .duration),
         ConfigKey(name: "LogLevel", kind: .string),
+        ConfigKey(name: "LogFormat", kind: .string),
         // upstream's, in use
         ConfigKey(name: "Domains", kind: .stringList),
         ConfigKey(name: "ApiVersion", kind: .int),

@@ -25,6 +25,8 @@ public struct TrackerConfiguration: Sendable {
     public var cookieMaxAgeSeconds = 400.0 * 86400
     public var sessionTimeoutSeconds = 30.0 * 60
     public var logLevel = "info"
+    /// `text` (human-readable) or `json` (one object per line).
+    public var logFormat = "text"
     public var domains: [String] = []
     public var apiVersion = 1
     public var staticDirectory = "public"

@@ -80,16 +80,11 @@ public final class TrackerServer: Sendable {
 
     static func httpSettings(_ c: TrackerConfiguration) -> HTTPSettings {
         var s = HTTPSettings()
-        s.host = c.listenHost
-        s.port = c.listenPort
         s.apiVersion = c.apiVersion
         s.maximumConnections = c.maximumConnections
-        s.maxBodyBytes = c.maxBodyBytes
-        s.idleTimeout = c.idleTimeoutSeconds
         s.cors = CORSPolicy(allowedOrigins: c.allowOrigin)
         s.trustedProxies = c.trustedProxies
         s.redirects = RedirectPolicy(defaultRedirect: c.defaultRedirect, allowedHosts: c.domains + c.redirectAllowList)
-        s.staticDirectory = c.staticDirectory
         s.cookieMaxAgeSeconds = Int(c.cookieMaxAgeSeconds)
         s.cookieDomain = c.cookieDomain
         s.debug = c.debug

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TrackerConfig
+import TrackerCore
 import TrackerServer
 import TrackerSQLite
 
@@ -48,7 +49,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let level = Logger.Level(rawValue: configuration.debug ? "debug" : configuration.logLevel) ?? .info
+        let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
