@@ -40,8 +40,10 @@ public struct PublicSuffix: Sendable {
 
     /// nil for IP addresses, single-label hosts (`localhost`) and public suffixes themselves.
     public func registrableDomain(_ host: String) -> String? {
-        let name = host.lowercased().trimmingCharacters(in: ["."])
-        guard !name.isEmpty, !ClientAddress.isIPLiteral(name) else { return nil }
+        var name = Substring(host.lowercased())
+        while name.hasPrefix(".") { name = name.dropFirst() }
+        while name.hasSuffix(".") { name = name.dropLast() }
+        guard !name.isEmpty, name.contains("."), !ClientAddress.isIPLiteral(String(name)) else { return nil }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, !labels.contains(where: \.isEmpty) else { return nil }
         let suffix = suffixLength(labels)

@@ -1,10 +1,14 @@
+import Synchronization
 import TrackerCore
 
 /// The `vid` cookie: long-lived, `SameSite=Lax`, `Secure` on HTTPS, on the registrable domain of the
 /// tracker's host so every subdomain shares it. Not HttpOnly: the browser tracker reads it.
-public struct VisitorCookie: Sendable {
-    public var maxAgeSeconds: Int
-    public var domain: String?
+public final class VisitorCookie: Sendable {
+    public let maxAgeSeconds: Int
+    public let domain: String?
+    /// Registrable domains of the hosts seen: a tracker serves few hosts, and the Public Suffix
+    /// lookup is not free.
+    let domains = Mutex<[String: String?]>([:])
 
     public init(maxAgeSeconds: Int, domain: String?) {
         self.maxAgeSeconds = maxAgeSeconds
@@ -13,10 +17,20 @@ public struct VisitorCookie: Sendable {
 
     public func header(vid: String, requestHost: String, secure: Bool) -> String {
         var value = "vid=\(vid); Path=/; Max-Age=\(maxAgeSeconds); SameSite=Lax"
-        if let domain = domain ?? PublicSuffix.shared.registrableDomain(requestHost) {
+        if let domain = domain ?? registrableDomain(requestHost) {
             value += "; Domain=\(domain)"
         }
         if secure { value += "; Secure" }
         return value
+    }
+
+    func registrableDomain(_ host: String) -> String? {
+        if let known = domains.withLock({ $0[host] }) { return known }
+        let computed = PublicSuffix.shared.registrableDomain(host)
+        domains.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll(keepingCapacity: true) }
+            cache[host] = computed
+        }
+        return computed
     }
 }
