@@ -22,7 +22,6 @@ extension TrackerConfiguration {
                 if ["full", "normal"].contains(v) { durability = v } else { r.problem(path, "expected \"full\" or \"normal\"") }
             }
         case "CommitDelay": if let v = r.duration(value, path) { commitDelaySeconds = min(v, 1) }
-        case "RollupInterval": if let v = r.duration(value, path) { rollupIntervalSeconds = max(v, 0.01) }
         case "MaxDatabaseSize": if let v = r.size(value, path) { maxDatabaseBytes = v }
         case "MaxBodySize": if let v = r.size(value, path) { maxBodyBytes = v }
         case "MaxFields": if let v = r.int(value, path, min: 1) { maxFields = v }

@@ -31,7 +31,6 @@ enum ConfigKeys {
         ConfigKey(name: "Durability", kind: .string),
         ConfigKey(name: "MaxDatabaseSize", kind: .size),
         ConfigKey(name: "CommitDelay", kind: .duration),
-        ConfigKey(name: "RollupInterval", kind: .duration),
         ConfigKey(name: "MaxBodySize", kind: .size),
         ConfigKey(name: "MaxFields", kind: .int),
         ConfigKey(name: "MaxValueLength", kind: .int),

@@ -11,8 +11,6 @@ public struct TrackerConfiguration: Sendable {
     public var maxDatabaseBytes: Int?
     /// How long the first waiting event may wait for others to share its commit.
     public var commitDelaySeconds = 0.001
-    /// How often the rollup tables catch up with new events.
-    public var rollupIntervalSeconds = 1.0
     public var maxBodyBytes = 64 * 1024
     public var maxFields = 200
     public var maxValueLength = 8192

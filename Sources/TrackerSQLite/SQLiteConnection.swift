@@ -37,6 +37,9 @@ final class SQLiteConnection {
         }
     }
 
+    /// Rows changed by the last statement (0 for an ignored duplicate).
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
     func prepare(_ sql: String, persistent: Bool = false) throws(StorageError) -> SQLiteStatement {
         var statement: OpaquePointer?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0

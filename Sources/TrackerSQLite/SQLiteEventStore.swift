@@ -16,7 +16,7 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     public let path: String
     let writer: ConfinedConnection
     let reader: ConfinedConnection
-    let insert: StatementBox
+    let statements: WriterStatements
 
     /// `maxDatabaseBytes` is the store's disk quota: past it appends fail with `.full` (and the
     /// server answers 503) instead of filling the disk.
@@ -31,9 +31,7 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
             try connection.execute("PRAGMA busy_timeout=5000")
             _ = try SQLiteMigrations.apply(to: connection, now: Date())
         }
-        insert = try writer.runSync { (connection) throws(StorageError) in
-            StatementBox(try connection.prepare(EventRowMapping.insertSQL, persistent: true))
-        }
+        statements = try writer.runSync { (connection) throws(StorageError) in try WriterStatements(connection) }
         reader = try ConfinedConnection(path: path, label: "tracker.sqlite.reader") { (connection) throws(StorageError) in
             try connection.execute("PRAGMA busy_timeout=5000")
             try connection.execute("PRAGMA query_only=1")
@@ -50,47 +48,37 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
 
     public func append(_ events: [Event]) async throws(StorageError) {
         guard !events.isEmpty else { return }
-        let insert = self.insert
+        let statements = self.statements
         try await writer.run { (connection) throws(StorageError) in
-            try Self.insert(events, connection: connection, statement: insert.statement)
+            try Self.insert(events, connection: connection, statements: statements)
         }
     }
 
     /// The ingest thread's path: no hop through the concurrency pool.
     public func appendBlocking(_ events: [Event]) throws(StorageError) {
         guard !events.isEmpty else { return }
-        let insert = self.insert
+        let statements = self.statements
         try writer.runSync { (connection) throws(StorageError) in
-            try Self.insert(events, connection: connection, statement: insert.statement)
+            try Self.insert(events, connection: connection, statements: statements)
         }
     }
 
-    static func insert(_ events: [Event], connection: SQLiteConnection, statement: SQLiteStatement) throws(StorageError) {
+    /// One transaction: the events, then the rollups of those really inserted (not replays).
+    static func insert(_ events: [Event], connection: SQLiteConnection, statements: WriterStatements) throws(StorageError) {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
+            var rollups = RollupBatch()
             for event in events {
-                EventRowMapping.bind(event, to: statement)
-                defer { statement.reset() }
-                _ = try statement.step()
+                EventRowMapping.bind(event, to: statements.insert)
+                defer { statements.insert.reset() }
+                _ = try statements.insert.step()
+                if connection.changes == 1 { rollups.add(event) }
             }
+            try SQLiteRollupWriter.write(rollups, statements)
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
-        }
-    }
-
-    /// Brings the rollup tables up to date with every committed event, in bounded steps so the
-    /// ingest path waits at most one step. Returns how many events were folded in.
-    @discardableResult
-    public func rollUp(maxRowsPerStep: Int = 20_000) async throws(StorageError) -> Int {
-        var total = 0
-        while true {
-            let folded = try await writer.run { (connection) throws(StorageError) in
-                try SQLiteRollups.step(connection, maxRows: maxRowsPerStep)
-            }
-            total += folded
-            if folded < maxRowsPerStep { return total }
         }
     }
 
@@ -115,15 +103,9 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
 
     public func recentSessions(since: Date) async throws(StorageError) -> [SessionSeed] {
         try await reader.run { (connection) throws(StorageError) in
-            // Rolled-up sessions, plus the newest events not yet folded into them.
+            // Each visitor's latest session (bare columns come from the max(ended) row).
             let statement = try connection.prepare("""
-                SELECT hhash, vid, sid, max(ended) FROM (
-                    SELECT hhash, vid, sid, ended FROM sessions WHERE ended >= ?1
-                    UNION ALL
-                    SELECT coalesce(hhash, ''), vid, sid, created FROM events
-                    WHERE created >= ?1 AND vid IS NOT NULL AND sid IS NOT NULL
-                      AND seq > (SELECT last_seq FROM rollup_cursor WHERE name = 'rollups'))
-                GROUP BY 1, 2 ORDER BY 4
+                SELECT hhash, vid, sid, max(ended) FROM sessions WHERE ended >= ?1 GROUP BY hhash, vid ORDER BY 4
                 """)
             statement.bind(1, Timestamp.format(since))
             var result: [SessionSeed] = []
@@ -152,8 +134,4 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     }
 }
 
-/// The cached insert statement, used only on the writer's queue.
-final class StatementBox: @unchecked Sendable {
-    let statement: SQLiteStatement
-    init(_ statement: SQLiteStatement) { self.statement = statement }
-}
+

@@ -65,12 +65,9 @@ public final class TrackerServer: Sendable {
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                           onOversize: { drops.count(.bodyTooLarge) }, logger: logger)
-        // Services stop in reverse order: the listener first, then the queue drains into the store,
-        // then the rollups catch up with everything stored.
-        let rollups = RollupService(store: store, interval: .milliseconds(Int64(configuration.rollupIntervalSeconds * 1000)),
-                                    logger: logger)
+        // Services stop in reverse order: the listener first, then the queue drains into the store.
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: rollups), .init(service: ingest), .init(service: http)],
+            services: [.init(service: ingest), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

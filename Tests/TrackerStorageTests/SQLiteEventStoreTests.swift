@@ -39,8 +39,8 @@ import TrackerTesting
         #expect(try query(path, "PRAGMA journal_mode") == ["wal"])
     }
 
-    @Test(arguments: [1, 2, 20_000])
-    func rollupsCountEachEventOnceEvenWhenReplayed(stepRows: Int) async throws {
+    @Test(arguments: [1, 2, 3])
+    func rollupsCountEachEventOnceEvenWhenReplayed(batchSize: Int) async throws {
         let directory = TemporaryDirectory("sqlite-rollups")
         defer { directory.remove() }
         let path = directory.file("tracker.sqlite")
@@ -52,10 +52,10 @@ import TrackerTesting
         ]
         events[0][.url] = "/entry"
         events[1][.url] = "/exit"
+        for start in stride(from: 0, to: events.count, by: batchSize) {
+            try await store.append(Array(events[start..<min(start + batchSize, events.count)]))
+        }
         try await store.append(events)
-        #expect(try await store.rollUp(maxRowsPerStep: stepRows) == 3)
-        try await store.append(events)
-        #expect(try await store.rollUp(maxRowsPerStep: stepRows) == 0)
         #expect(try query(path, "SELECT entry_url || ' ' || exit_url FROM sessions WHERE sid = 's1'") == ["/entry /exit"])
         #expect(try query(path, "SELECT first_url FROM visitors WHERE vid = 'v1'") == ["/entry"])
         #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY vid") == ["v1:2", "v2:1"])

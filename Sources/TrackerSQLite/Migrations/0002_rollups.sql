@@ -1,6 +1,6 @@
--- Rollups for the dashboard, so it never scans raw events for the basics. They are filled off the
--- ingest path by SQLiteRollups, in set-based steps that follow events.seq; the cursor is updated in
--- the same transaction as the rollups, so every event is counted exactly once.
+-- Rollups for the dashboard, so it never scans raw events for the basics. Each ingest batch is
+-- aggregated in memory (RollupBatch) and written in the same transaction as its events, counting
+-- only the events really inserted: a replayed event (same eid) is counted once.
 
 CREATE TABLE visitors (
     hhash      TEXT NOT NULL,
@@ -45,9 +45,3 @@ CREATE TABLE daily_visitors (
     vid   TEXT NOT NULL,
     PRIMARY KEY (hhash, day, vid)
 ) WITHOUT ROWID;
-
-CREATE TABLE rollup_cursor (
-    name     TEXT PRIMARY KEY,
-    last_seq INTEGER NOT NULL
-);
-INSERT INTO rollup_cursor (name, last_seq) VALUES ('rollups', 0);
