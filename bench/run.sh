@@ -2,7 +2,8 @@
 # Tracking hot path vs nginx, same machine, same run. nginx serves `empty_gif` (GET) and
 # `return 200` (POST, it does not parse JSON) with its access log on; tracker parses, runs the
 # pipeline and acknowledges only after the event is committed (fsync) to SQLite. Both servers
-# are pinned to CPU 0, wrk to CPU 1. Prints both rates and tracker/nginx.
+# are pinned to CPU 0, wrk to CPU 1. Prints both rates, latencies, server CPU per request and
+# tracker/nginx, per round and as medians (this machine is noisy: use several rounds).
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (needs nginx-light and wrk: apt-get install)
 set -euo pipefail
@@ -48,24 +49,37 @@ for i in $(seq 100); do
 done
 
 GET_PATH="/img/v1/?utm_source=newsletter&utm_medium=email&utm_content=opened&gu=1"
-rate() { # url [script] -> requests/s
-  local out
-  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency ${2:+-s "$2"} "$1")
-  echo "$out" | awk '/Requests\/sec/ {print int($2)}'
-  echo "$out" | awk '/Non-2xx|Socket errors/ {print "  warning: " $0 > "/dev/stderr"}'
+NGINX_PID=$(pgrep -P "${PIDS[0]}" | head -1)  # the worker, which does the work
+TRACKER_PID=${PIDS[1]}
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# run PID URL [script] -> "req/s p50 p99 cpu-µs-per-request"
+run() {
+  local pid=$1 url=$2 script=${3:-} out c0 c1 n
+  taskset -c 1 wrk -t1 -c"$CONNS" -d2s ${script:+-s "$script"} "$url" >/dev/null
+  c0=$(cpu "$pid")
+  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency ${script:+-s "$script"} "$url")
+  c1=$(cpu "$pid")
+  echo "$out" | grep -E "Non-2xx|Socket errors" >&2 || true
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "$(echo "$out" | awk '/Requests\/sec/ {print int($2)}') $(echo "$out" | awk '$1 == "50%" {print $2}') \
+$(echo "$out" | awk '$1 == "99%" {print $2}') $(( (c1 - c0) * 10000000 / n / 1000 ))"
 }
-warm() { taskset -c 1 wrk -t1 -c"$CONNS" -d2s ${2:+-s "$2"} "$1" >/dev/null; }
 
-printf '%-6s %-5s %12s %12s %8s\n' round kind nginx tracker ratio
+printf '%-5s %-5s %9s %8s %8s %7s | %9s %8s %8s %7s | %6s\n' round kind nginx p50 p99 cpu-us tracker p50 p99 cpu-us ratio
+RATIOS=$WORK/ratios
 for round in $(seq "$ROUNDS"); do
   for kind in GET POST; do
-    script=""; [ "$kind" = POST ] && script=bench/post.lua
-    path="$GET_PATH"; [ "$kind" = POST ] && path="/tr/v1/"
-    warm "http://127.0.0.1:$NGINX_PORT$path" $script; n=$(rate "http://127.0.0.1:$NGINX_PORT$path" $script)
-    warm "http://127.0.0.1:$TRACKER_PORT$path" $script; t=$(rate "http://127.0.0.1:$TRACKER_PORT$path" $script)
-    printf '%-6s %-5s %12s %12s %8.3f\n' "$round" "$kind" "$n" "$t" "$(echo "$t / $n" | bc -l)"
+    script=""; path="$GET_PATH"
+    if [ "$kind" = POST ]; then script=bench/post.lua; path="/tr/v1/"; fi
+    read -r nr np50 np99 ncpu < <(run "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT$path" $script)
+    read -r tr tp50 tp99 tcpu < <(run "$TRACKER_PID" "http://127.0.0.1:$TRACKER_PORT$path" $script)
+    ratio=$(printf '%.3f' "$(echo "$tr / $nr" | bc -l)")
+    echo "$kind $ratio" >> "$RATIOS"
+    printf '%-5s %-5s %9s %8s %8s %7s | %9s %8s %8s %7s | %6s\n' "$round" "$kind" "$nr" "$np50" "$np99" "$ncpu" "$tr" "$tp50" "$tp99" "$tcpu" "$ratio"
   done
 done
-stored=$(sqlite3 "$WORK/data/tracker.sqlite" "SELECT count(*) FROM events")
-echo "events stored by tracker: $stored"
-curl -s "http://127.0.0.1:$TRACKER_PORT/status"; echo
+for kind in GET POST; do
+  echo "median tracker/nginx $kind: $(awk -v k=$kind '$1 == k {print $2}' "$RATIOS" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+done
+echo "tracker status: $(curl -s "http://127.0.0.1:$TRACKER_PORT/status")"
+echo "events in the store: $(sqlite3 "$WORK/data/tracker.sqlite" "SELECT count(*) FROM events")"

@@ -65,9 +65,11 @@ public final class TrackerServer: Sendable {
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                           onOversize: { drops.count(.bodyTooLarge) }, logger: logger)
-        // Services stop in reverse order: the listener first, then the queue drains into the store.
+        // Services stop in reverse order: the listener first, then the queue drains into the store,
+        // then the last checkpoint empties the write-ahead log.
+        let checkpoints = CheckpointService(store: store, interval: .seconds(1), logger: logger)
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: ingest), .init(service: http)],
+            services: [.init(service: checkpoints), .init(service: ingest), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

@@ -65,6 +65,21 @@ import TrackerTesting
         #expect(try query(path, "SELECT count(*) FROM daily_visitors") == ["2"])
     }
 
+    @Test func checkpointsMoveTheLogIntoTheDatabaseAndTruncateEmptiesIt() async throws {
+        let directory = TemporaryDirectory("sqlite-checkpoint")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let store = try SQLiteEventStore(path: path)
+        try await store.append((1...500).map { EventBuilder.event($0) })
+        let wal = path + "-wal"
+        let before = try #require(FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int)
+        #expect(before > 0, "commits go to the write-ahead log, not the database file")
+        #expect(try await store.checkpoint() == 0)
+        #expect(try await store.checkpoint(truncate: true) == 0)
+        #expect(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int == 0)
+        #expect(try await store.count(EventQuery()) == 500)
+    }
+
     @Test func aFullStoreRefusesTheBatchAsFullAndKeepsWhatWasCommitted() async throws {
         let directory = TemporaryDirectory("sqlite-full")
         defer { directory.remove() }
