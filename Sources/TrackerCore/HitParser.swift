@@ -28,7 +28,9 @@ public struct HitParser: Sendable {
 
     public func parse(_ hit: RawHit) throws(Rejection) -> [[String: JSONValue]] {
         var base: [String: JSONValue] = [:]
-        if let header = hit.userHeader, case .object(let fields)? = try? JSONParser.parse(header) {
+        // The `User` header, else the `user` cookie (upstream meant to read it but never did, §18.6).
+        let user = hit.userHeader ?? hit.cookies["user"].map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
+        if let user, case .object(let fields)? = try? JSONParser.parse(user) {
             merge(fields, into: &base)
         }
         if let vid = hit.cookies["vid"], !vid.isEmpty { base["vid"] = .string(vid) }
@@ -45,7 +47,8 @@ public struct HitParser: Sendable {
             }
         }
         var events = [base]
-        if hit.method == "POST" || hit.method == "PUT", !hit.body.isEmpty {
+        // Only /tr/ and /str/ take bodies: a pixel, a redirect or a file is never an upload (§18.19).
+        if hit.route == .tr || hit.route == .str, hit.method == "POST" || hit.method == "PUT", !hit.body.isEmpty {
             events = try bodyEvents(hit, base: base)
         }
         for index in events.indices {

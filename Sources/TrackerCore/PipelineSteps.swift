@@ -106,6 +106,11 @@ enum PipelineSteps {
             }
         }
         draft.values = remaining
+        // The browser's time zone names its country when the client sent none (upstream §4.1).
+        if draft.event[.country] == nil, let zone = draft.event[.tz],
+           let country = TimeZoneCountries.byZone[zone.lowercased()] {
+            draft.event[.country] = country
+        }
     }
 
     /// E-mail, phone and user name are never stored raw: salted hashes only.

@@ -154,6 +154,13 @@ import TrackerTesting
         #expect(event.params["version"] == "ignored")
     }
 
+    @Test func theTimeZoneNamesTheCountryWhenNoneIsSent() throws {
+        #expect(try process(#"{"tz":"America/Los_Angeles"}"#).event[.country] == "US")
+        #expect(try process(#"{"tz":"europe/berlin"}"#).event[.country] == "DE")
+        #expect(try process(#"{"tz":"Europe/Berlin","country":"fr"}"#).event[.country] == "FR")
+        #expect(try process(#"{"tz":"Mars/Olympus"}"#).event[.country] == nil)
+    }
+
     @Test func versionIsReadWhenVerIsAbsent() throws {
         #expect(try process(#"{"version":4}"#).event[.ver] == "4")
     }

@@ -93,3 +93,21 @@ import Testing
         #expect { try limited.parse(batch) } throws: { ($0 as? Rejection)?.reason == .tooManyEvents }
     }
 }
+
+@Suite struct HitParserUpstreamFixTests {
+    let parser = HitParser(limits: HitLimits())
+
+    @Test func theUserCookieIsReadWhenThereIsNoUserHeader() throws {
+        let cookie = "%7B%22uid%22%3A%2242%22%7D"
+        let fromCookie = RawHit(route: .tr, path: "/tr/v1/", cookies: ["user": cookie])
+        #expect(try parser.parse(fromCookie)[0]["uid"] == .string("42"))
+        let headerWins = RawHit(route: .tr, path: "/tr/v1/", cookies: ["user": cookie], userHeader: #"{"uid":"7"}"#)
+        #expect(try parser.parse(headerWins)[0]["uid"] == .string("7"))
+    }
+
+    @Test(arguments: [TrackRoute.img, .rdr, .pub])
+    func pixelsRedirectsAndFilesIgnoreBodies(_ route: TrackRoute) throws {
+        let hit = RawHit(route: route, method: "POST", path: "/", body: Array("{not json".utf8))
+        #expect(try parser.parse(hit)[0].isEmpty)
+    }
+}
