@@ -74,6 +74,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "TrackerStorageTests",
                     dependencies: ["TrackerStorage", "TrackerSQLite", "TrackerTesting"]),
+        .testTarget(name: "TrackerHTTPTests", dependencies: ["TrackerHTTP"]),
         .testTarget(name: "TrackerServerTests",
                     dependencies: ["TrackerServer", "TrackerTesting", "tracker"]),
     ]

@@ -36,6 +36,7 @@ extension TrackerConfiguration {
                     else { r.problem("\(path)[\(i)]", "not an IP address or CIDR network: \(text)") }
                 }
             }
+        case "RateLimits": if let v = RateLimitConfiguration.read(value, path, &r) { rateLimits = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
         case "StoreRawIP": if let v = r.bool(value, path) { storeRawIP = v }
         case "CookieDomain": if let v = r.string(value, path) { cookieDomain = v.isEmpty ? nil : v }

@@ -2,6 +2,8 @@
 /// keep their names so an existing `config.json` still loads (docs/configuration.md maps each).
 enum ConfigKind: Sendable {
     case string, int, bool, stringList, size, duration, regex
+    /// A list of `RateLimitConfiguration` objects.
+    case rateLimits
     /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
     case later
 }
@@ -37,6 +39,7 @@ enum ConfigKeys {
         ConfigKey(name: "MaxBatchEvents", kind: .int),
         ConfigKey(name: "IngestQueueCapacity", kind: .int),
         ConfigKey(name: "TrustedProxies", kind: .stringList),
+        ConfigKey(name: "RateLimits", kind: .rateLimits),
         ConfigKey(name: "RedirectAllowList", kind: .stringList),
         ConfigKey(name: "StoreRawIP", kind: .bool),
         ConfigKey(name: "CookieDomain", kind: .string),

@@ -17,6 +17,7 @@ public struct TrackerConfiguration: Sendable {
     public var maxBatchEvents = 100
     public var ingestQueueCapacity = 100_000
     public var trustedProxies: [IPNetwork] = []
+    public var rateLimits: [RateLimitConfiguration] = []
     public var redirectAllowList: [String] = []
     public var storeRawIP = false
     public var cookieDomain: String?
@@ -105,6 +106,8 @@ extension TrackerConfiguration {
             }
         case .stringList:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+        case .rateLimits:
+            return (try? JSONParser.parse(text)) ?? .string(text)
         default: return .string(text)
         }
     }

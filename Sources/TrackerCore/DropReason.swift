@@ -9,6 +9,7 @@ public enum DropReason: String, CaseIterable, Sendable, Error {
     case accountMismatch = "account_mismatch"
     case unsupportedMethod = "unsupported_method"
     case overCapacity = "over_capacity"
+    case rateLimited = "rate_limited"
     case storageUnavailable = "storage_unavailable"
 
     /// The HTTP status a JSON tracking endpoint answers with for this reason.
@@ -17,6 +18,7 @@ public enum DropReason: String, CaseIterable, Sendable, Error {
         case .malformedJSON, .tooManyFields, .valueTooLong, .tooManyEvents, .accountMismatch: return 400
         case .bodyTooLarge: return 413
         case .unsupportedMethod: return 405
+        case .rateLimited: return 429
         case .overCapacity, .storageUnavailable: return 503
         }
     }
@@ -31,6 +33,7 @@ public enum DropReason: String, CaseIterable, Sendable, Error {
         case .accountMismatch: return "the acct value does not match this host"
         case .unsupportedMethod: return "this method is not supported on this route"
         case .overCapacity: return "the server is at its connection limit"
+        case .rateLimited: return "too many requests: slow down"
         case .storageUnavailable: return "the event could not be stored durably"
         }
     }

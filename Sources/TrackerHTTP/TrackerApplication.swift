@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOHTTP1
@@ -34,6 +35,33 @@ public final class TrackerApplication: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        let client = clientAddress.resolve(peer: request.peerIP, forwardedFor: request.headers["x-forwarded-for"])
+        guard let verdict = settings.rateLimits.check(path: request.path, clientAddress: client, headers: request.headers,
+                                                      now: Self.uptime()) else {
+            return route(request, client: client, limited: false, respond)
+        }
+        let headers = verdict.headers
+        route(request, client: client, limited: !verdict.allowed) { response in
+            var response = response
+            response.headers.add(contentsOf: headers)
+            respond(response)
+        }
+    }
+
+    static func uptime() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+    }
+
+    /// The route table. A rate-limited request to a tracking route still gets its answer (the
+    /// pixel, the redirect, the file) but is not recorded; `/tr/`, `/str/` and the rest get a 429.
+    func route(_ request: HTTPRequest, client: String?, limited: Bool, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        if let (route, tuplets) = trackRoute(request.path) {
+            return track(route, tuplets: tuplets, request, client: client, limited: limited, respond)
+        }
+        if limited {
+            drops.count(.rateLimited)
+            return respond(withCORS(.error(.tooManyRequests, DropReason.rateLimited.message), request))
+        }
         switch request.path {
         case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
         case "/status": return respond(withCORS(status(request), request))
@@ -42,12 +70,8 @@ public final class TrackerApplication: HTTPResponder {
             var response = HTTPResponse.text(.ok, "OK")
             response.headers.add(name: "clear-site-data", value: "\"*\"")
             return respond(withCORS(response, request))
-        default: break
+        default: respond(.error(.notFound, "no route for \(request.path)"))
         }
-        if let (route, tuplets) = trackRoute(request.path) {
-            return track(route, tuplets: tuplets, request, respond)
-        }
-        respond(.error(.notFound, "no route for \(request.path)"))
     }
 
     /// Both URL layouts reach the same routes: upstream's `/tr/v1/...`, `/str/v1/...`, `/img/v1/...`

@@ -8,7 +8,7 @@ import TrackerStorage
 /// same way whatever went wrong (a broken e-mail client must still get its image); `/tr/` and
 /// `/str/` say what was wrong.
 extension TrackerApplication {
-    func track(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest,
+    func track(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest, client: String?, limited: Bool,
                _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         if request.method == .OPTIONS {
             return respond(settings.cors.preflight(origin: request.headers.first(name: "origin")))
@@ -23,7 +23,7 @@ extension TrackerApplication {
             response.headers.add(name: "retry-after", value: "1")
             return respond(response)
         }
-        let hit = rawHit(route, tuplets: tuplets, request)
+        let hit = rawHit(route, tuplets: tuplets, request, client: client)
         let answer: @Sendable (Outcome) -> Void = { [self] outcome in
             slot.release()
             let response = withCORS(reply(route, request, hit: hit, outcome), request)
@@ -37,6 +37,10 @@ extension TrackerApplication {
             }
         }
         guard request.method != .HEAD else { return answer(.stored([], cookie: nil)) }
+        if limited {
+            drops.count(.rateLimited)
+            return answer(.rejected(Rejection(.rateLimited)))
+        }
         let events: [ProcessedEvent]
         do {
             events = try parser.parse(hit).map { (values) throws(Rejection) in try pipeline.process(values, hit: hit) }
@@ -63,7 +67,7 @@ extension TrackerApplication {
         case rejected(Rejection)
     }
 
-    func rawHit(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest) -> RawHit {
+    func rawHit(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest, client: String?) -> RawHit {
         let headers = request.headers
         return RawHit(
             route: route, method: request.method.rawValue, path: request.path, tuplets: route == .pub ? "" : tuplets,
@@ -72,7 +76,7 @@ extension TrackerApplication {
             userHeader: headers.first(name: "user"), userAgent: headers.first(name: "user-agent"),
             acceptLanguage: headers.first(name: "accept-language"), origin: headers.first(name: "origin"),
             requestHost: request.host,
-            clientIP: clientAddress.resolve(peer: request.peerIP, forwardedFor: headers["x-forwarded-for"]),
+            clientIP: client,
             isHTTPS: isHTTPS(request))
     }
 

@@ -83,6 +83,10 @@ public final class TrackerServer: Sendable {
         s.maximumConnections = c.maximumConnections
         s.cors = CORSPolicy(allowedOrigins: c.allowOrigin)
         s.trustedProxies = c.trustedProxies
+        s.rateLimits = RateLimitPolicy(rules: c.rateLimits.map { limit in
+            RateLimitRule(limiter: RateLimiter(name: limit.name, gcra: GCRA(limit: limit.limit, period: limit.periodSeconds)),
+                          pathPrefixes: limit.paths, key: limit.header.map(RateLimitRule.Key.header) ?? .clientAddress)
+        })
         s.redirects = RedirectPolicy(defaultRedirect: c.defaultRedirect, allowedHosts: c.domains + c.redirectAllowList)
         s.cookieMaxAgeSeconds = Int(c.cookieMaxAgeSeconds)
         s.cookieDomain = c.cookieDomain

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TrackerConfig
+import TrackerCore
 
 @Suite struct TrackerConfigurationTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
@@ -52,6 +53,20 @@ import Testing
         #expect(config.cookieMaxAgeSeconds == 172_800)
         #expect(config.listen == "127.0.0.1:1")
         #expect(config.databasePath == "/var/lib/tracker/tracker.sqlite")
+    }
+
+    @Test func rateLimitsAreReadAndCheckedItemByItem() throws {
+        let good = try TrackerConfiguration.decode([:], environment: [
+            "TRACKER_RATE_LIMITS": #"[{"Name":"api","Paths":["/str/"],"Limit":100,"Period":"1m","Key":"header:X-Api-Key"}]"#,
+        ])
+        #expect(good.rateLimits == [RateLimitConfiguration(name: "api", paths: ["/str/"], limit: 100, periodSeconds: 60, header: "X-Api-Key")])
+        let text = #"[{"Limit":0,"Period":"soon","Key":"cookie","Colour":1},{"Limit":5}]"#
+        #expect { try TrackerConfiguration.decode(["RateLimits": try JSONParser.parse(text)], environment: [:]) } throws: { error in
+            (error as? ConfigError)?.problems.map(\.path) == [
+                "$.RateLimits[0].Colour", "$.RateLimits[0].Limit", "$.RateLimits[0].Period", "$.RateLimits[0].Key",
+                "$.RateLimits[1].Period",
+            ]
+        }
     }
 
     @Test func badEnvironmentValuesNameTheVariable() {

@@ -237,6 +237,38 @@ import TrackerTesting
         }
     }
 
+    @Test func rateLimitsAnswer429WithHeadersButNeverBreakThePixel() async throws {
+        try await withServer({ config in
+            config.trustedProxies = [IPNetwork("127.0.0.1")!]
+            config.rateLimits = [
+                RateLimitConfiguration(name: "tracking", paths: ["/tr/", "/img/"], limit: 3, periodSeconds: 3600, header: nil),
+                RateLimitConfiguration(name: "keys", paths: ["/str/"], limit: 1, periodSeconds: 3600, header: "X-Api-Key"),
+            ]
+        }) { server in
+            let a = ["X-Forwarded-For": "203.0.113.1"]
+            for _ in 0..<3 { #expect(try server.client.get("/tr/v1/", headers: a).status == 200) }
+            let refused = try server.client.get("/tr/v1/", headers: a)
+            #expect(refused.status == 429)
+            #expect(refused.json?["error"] as? String == DropReason.rateLimited.message)
+            #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
+            #expect(refused.header("ratelimit-limit") == "3")
+            #expect(refused.header("ratelimit-remaining") == "0")
+            #expect(refused.header("ratelimit-policy") == "3;w=3600;name=\"tracking\"")
+            let pixel = try server.client.get("/img/v1/", headers: a)
+            #expect(pixel.status == 200 && pixel.body == Pixel.gif)
+            let other = try server.client.get("/tr/v1/", headers: ["X-Forwarded-For": "203.0.113.2"])
+            #expect(other.status == 200)
+            #expect(other.header("ratelimit-remaining") == "2")
+            let keyed = try server.client.post("/str/v1/", body: "{}", headers: ["X-Api-Key": "k1"])
+            #expect(keyed.status == 200, "\(keyed.status) \(keyed.text) \(keyed.headers)")
+            #expect(try server.client.post("/str/v1/", body: "{}", headers: ["X-Api-Key": "k1"]).status == 429)
+            #expect(try server.client.post("/str/v1/", body: "{}", headers: ["X-Api-Key": "k2"]).status == 200)
+            #expect(try await stored(server).count == 3 + 1 + 2)
+            let drops = try #require(try server.client.get("/status").json?["dropped_events"] as? [String: Int])
+            #expect(drops["rate_limited"] == 3)
+        }
+    }
+
     @Test func sessionsSurviveARestart() async throws {
         let directory = TemporaryDirectory("restart")
         defer { directory.remove() }
