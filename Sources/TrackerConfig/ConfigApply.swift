@@ -37,6 +37,8 @@ extension TrackerConfiguration {
                 }
             }
         case "RateLimits": if let v = RateLimitConfiguration.read(value, path, &r) { rateLimits = v }
+        case "Sites": if let v = SiteConfiguration.read(value, path, &r) { sites = v }
+        case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
         case "StoreRawIP": if let v = r.bool(value, path) { storeRawIP = v }
         case "CookieDomain": if let v = r.string(value, path) { cookieDomain = v.isEmpty ? nil : v }

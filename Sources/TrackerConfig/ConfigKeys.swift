@@ -4,6 +4,8 @@ enum ConfigKind: Sendable {
     case string, int, bool, stringList, size, duration, regex
     /// A list of `RateLimitConfiguration` objects.
     case rateLimits
+    /// A list of `SiteConfiguration` objects.
+    case sites
     /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
     case later
 }
@@ -40,6 +42,8 @@ enum ConfigKeys {
         ConfigKey(name: "IngestQueueCapacity", kind: .int),
         ConfigKey(name: "TrustedProxies", kind: .stringList),
         ConfigKey(name: "RateLimits", kind: .rateLimits),
+        ConfigKey(name: "Sites", kind: .sites),
+        ConfigKey(name: "FileCacheSize", kind: .size),
         ConfigKey(name: "RedirectAllowList", kind: .stringList),
         ConfigKey(name: "StoreRawIP", kind: .bool),
         ConfigKey(name: "CookieDomain", kind: .string),

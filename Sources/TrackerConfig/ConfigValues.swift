@@ -61,6 +61,29 @@ struct ConfigValues {
         return seconds
     }
 
+    /// A list of objects with known keys: every unknown key is a problem; `read` gets each object
+    /// and its path.
+    mutating func objectList<T>(_ value: JSONValue, _ path: String, keys: Set<String>,
+                                _ read: (inout ConfigValues, [String: JSONValue], String) -> T?) -> [T]? {
+        guard case .array(let items) = value else {
+            problem(path, "expected a list of objects, found \(describe(value))")
+            return nil
+        }
+        var result: [T] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            guard case .object(let fields) = item else {
+                problem(itemPath, "expected an object, found \(describe(item))")
+                continue
+            }
+            for key in fields.keys.sorted() where !keys.contains(key) {
+                problem("\(itemPath).\(key)", "unknown key")
+            }
+            if let value = read(&self, fields, itemPath) { result.append(value) }
+        }
+        return result
+    }
+
     mutating func regex(_ value: JSONValue, _ path: String) -> NSRegularExpression? {
         guard let pattern = string(value, path) else { return nil }
         do {

@@ -21,21 +21,8 @@ public struct RateLimitConfiguration: Sendable, Equatable {
     static let keys: Set<String> = ["Name", "Paths", "Limit", "Period", "Key"]
 
     static func read(_ value: JSONValue, _ path: String, _ r: inout ConfigValues) -> [RateLimitConfiguration]? {
-        guard case .array(let items) = value else {
-            r.problem(path, "expected a list of rate limits")
-            return nil
-        }
-        var result: [RateLimitConfiguration] = []
-        for (index, item) in items.enumerated() {
-            let itemPath = "\(path)[\(index)]"
-            guard case .object(let fields) = item else {
-                r.problem(itemPath, "expected an object")
-                continue
-            }
-            for key in fields.keys.sorted() where !keys.contains(key) {
-                r.problem("\(itemPath).\(key)", "unknown key")
-            }
-            var limit = RateLimitConfiguration(name: "limit\(index + 1)", paths: [], limit: 0, periodSeconds: 0, header: nil)
+        r.objectList(value, path, keys: keys) { r, fields, itemPath in
+            var limit = RateLimitConfiguration(name: "limit", paths: [], limit: 0, periodSeconds: 0, header: nil)
             if let v = fields["Name"] { limit.name = r.string(v, "\(itemPath).Name") ?? limit.name }
             if let v = fields["Paths"] { limit.paths = r.stringList(v, "\(itemPath).Paths") ?? [] }
             if let v = fields["Limit"] { limit.limit = r.int(v, "\(itemPath).Limit", min: 1) ?? 0 } else {
@@ -55,8 +42,7 @@ public struct RateLimitConfiguration: Sendable, Equatable {
                     r.problem("\(itemPath).Key", "expected \"ip\" or \"header:NAME\"")
                 }
             }
-            result.append(limit)
+            return limit
         }
-        return result
     }
 }

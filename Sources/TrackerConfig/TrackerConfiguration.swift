@@ -18,6 +18,9 @@ public struct TrackerConfiguration: Sendable {
     public var ingestQueueCapacity = 100_000
     public var trustedProxies: [IPNetwork] = []
     public var rateLimits: [RateLimitConfiguration] = []
+    public var sites: [SiteConfiguration] = []
+    /// Memory for small hot files of `/pub/` and the sites.
+    public var fileCacheBytes = 64 << 20
     public var redirectAllowList: [String] = []
     public var storeRawIP = false
     public var cookieDomain: String?
@@ -106,7 +109,7 @@ extension TrackerConfiguration {
             }
         case .stringList:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
-        case .rateLimits:
+        case .rateLimits, .sites:
             return (try? JSONParser.parse(text)) ?? .string(text)
         default: return .string(text)
         }

@@ -60,14 +60,26 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive else {
+            response.file?.close()
+            return
+        }
         let keepAlive = request.isKeepAlive && response.headers.first(name: "connection")?.lowercased() != "close"
         var headers = response.headers
-        headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
+        headers.replaceOrAdd(name: "content-length", value: String(response.file?.length ?? response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        if request.method != .HEAD, !response.body.isEmpty {
+        if let file = response.file {
+            if request.method == .HEAD {
+                file.close()
+            } else {
+                let region = FileRegion(fileHandle: file.handle, readerIndex: file.offset, endIndex: file.offset + file.length)
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in file.close() }
+                context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
+            }
+        } else if request.method != .HEAD, !response.body.isEmpty {
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)

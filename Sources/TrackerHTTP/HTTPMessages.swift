@@ -56,6 +56,8 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// When set, the body is this part of a file (sent with `sendfile`) instead of `body`.
+    public var file: FileBody?
 
     public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status

@@ -15,13 +15,17 @@ public final class TrackerApplication: HTTPResponder {
     public let drops = DropCounters()
     let clientAddress: ClientAddress
     let cookie: VisitorCookie
-    let staticFiles: StaticFiles?
+    let files: StaticFileServer
+    /// The root of `/pub/v1/` (upstream's `StaticDirectory`).
+    let publicRoot: SiteRoot?
+    /// Document roots served by host for paths no other route takes.
+    let sites: [SiteRoot]
     let started = Date()
     let logger: Logger
     let versionSegment: String
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
-                staticFiles: StaticFiles?, logger: Logger) {
+                files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], logger: Logger) {
         self.settings = settings
         self.parser = HitParser(limits: limits)
         self.pipeline = pipeline
@@ -29,7 +33,9 @@ public final class TrackerApplication: HTTPResponder {
         self.limiter = ConcurrencyLimiter(limit: settings.maximumConnections)
         self.clientAddress = ClientAddress(trustedProxies: settings.trustedProxies)
         self.cookie = VisitorCookie(maxAgeSeconds: settings.cookieMaxAgeSeconds, domain: settings.cookieDomain)
-        self.staticFiles = staticFiles
+        self.files = files
+        self.publicRoot = publicRoot
+        self.sites = sites
         self.logger = logger
         self.versionSegment = "v\(settings.apiVersion)"
     }
@@ -70,7 +76,7 @@ public final class TrackerApplication: HTTPResponder {
             var response = HTTPResponse.text(.ok, "OK")
             response.headers.add(name: "clear-site-data", value: "\"*\"")
             return respond(withCORS(response, request))
-        default: respond(.error(.notFound, "no route for \(request.path)"))
+        default: serveSite(request, respond)
         }
     }
 
@@ -94,6 +100,20 @@ public final class TrackerApplication: HTTPResponder {
             return (route, String(rest))
         }
         return nil
+    }
+
+    /// A file of the site whose hosts match, for GET and HEAD; else 404 (405 for other methods).
+    func serveSite(_ request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        let host = request.host
+        guard let site = sites.first(where: { $0.matches(host) }) else {
+            return respond(.error(.notFound, "no route for \(request.path)"))
+        }
+        guard request.method == .GET || request.method == .HEAD else {
+            var response = HTTPResponse.error(.methodNotAllowed, "files answer GET and HEAD")
+            response.headers.add(name: "allow", value: "GET, HEAD")
+            return respond(response)
+        }
+        files.respond(root: site.root, relativePath: request.path, request: request, options: site.options, respond)
     }
 
     func withCORS(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {

@@ -27,8 +27,8 @@ extension TrackerApplication {
         let answer: @Sendable (Outcome) -> Void = { [self] outcome in
             slot.release()
             let response = withCORS(reply(route, request, hit: hit, outcome), request)
-            guard route == .pub, let staticFiles else { return respond(response) }
-            staticFiles.respond(relativePath: tuplets, headers: request.headers) { file in
+            guard route == .pub, let publicRoot else { return respond(response) }
+            files.respond(root: publicRoot.root, relativePath: tuplets, request: request, options: publicRoot.options) { file in
                 var file = file
                 for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
                     file.headers.add(name: name, value: value)

@@ -59,7 +59,9 @@ public final class TrackerServer: Sendable {
                               maxBatchEvents: configuration.maxBatchEvents,
                               ignoreQueryParamsKey: configuration.ignoreQueryParamsKey),
             pipeline: pipeline, ingest: ingest,
-            staticFiles: StaticFiles(root: configuration.staticDirectory, pool: fileThreads), logger: logger)
+            files: StaticFileServer(pool: fileThreads, cache: FileCache(capacityBytes: configuration.fileCacheBytes)),
+            publicRoot: SiteRoot(hosts: ["*"], root: configuration.staticDirectory, options: FileServingOptions()),
+            sites: configuration.sites.map(Self.siteRoot), logger: logger)
         let drops = application.drops
         http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: application,
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
@@ -75,6 +77,14 @@ public final class TrackerServer: Sendable {
         if !configuration.unusedLegacyKeys.isEmpty {
             logger.warning("configuration keys accepted but not used by this version: \(configuration.unusedLegacyKeys.joined(separator: ", "))")
         }
+    }
+
+    static func siteRoot(_ site: SiteConfiguration) -> SiteRoot {
+        SiteRoot(hosts: site.hosts, root: site.root, options: FileServingOptions(
+            indexFiles: site.indexFiles, spaFallback: site.spaFallback,
+            cacheControl: CacheControlRules(rules: site.cacheControl.map { .init(pattern: $0.pattern, value: $0.value) },
+                                            immutableFingerprinted: site.immutableFingerprinted),
+            precompressed: site.precompressed))
     }
 
     static func httpSettings(_ c: TrackerConfiguration) -> HTTPSettings {
