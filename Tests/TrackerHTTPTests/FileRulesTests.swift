@@ -50,3 +50,15 @@ import Testing
         #expect(FileLookup.acceptedEncodings("br;q=0.5") == ["br"])
     }
 }
+
+@Suite struct HTTPDateTests {
+    @Test func formatsAndParsesTheRFCExample() {
+        let date = Date(timeIntervalSince1970: 784_111_777)
+        #expect(HTTPDate.format(date) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == date)
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.parse("yesterday") == nil)
+    }
+}
+
+import Foundation

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finding the file for a request path, and the encoded variant to send.
 enum FileLookup {
@@ -23,21 +26,19 @@ enum FileLookup {
     }
 
     static func find(root: String, relativePath: String, options: FileServingOptions) -> Found? {
-        guard var path = resolve(root: root, relativePath: relativePath) else { return nil }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue {
+        guard let realRoot = realPath(root), var path = resolve(realRoot: realRoot, relativePath: relativePath) else { return nil }
+        if let kind = fileKind(path) {
+            if kind == S_IFDIR {
                 guard let index = options.indexFiles.lazy.map({ path + "/" + $0 }).first(where: isRegularFile) else { return nil }
                 path = index
             }
         } else {
             let last = relativePath.split(separator: "/").last ?? ""
             guard let fallback = options.spaFallback, !last.contains("."),
-                  let resolved = resolve(root: root, relativePath: fallback), isRegularFile(resolved) else { return nil }
+                  let resolved = resolve(realRoot: realRoot, relativePath: fallback), isRegularFile(resolved) else { return nil }
             path = resolved
         }
         guard isRegularFile(path) else { return nil }
-        let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
         return Found(path: path, relative: String(path.dropFirst(realRoot.count)),
                      hasCompressedSiblings: options.precompressed && (isRegularFile(path + ".br") || isRegularFile(path + ".gz")))
     }
@@ -45,10 +46,10 @@ enum FileLookup {
     static func variant(of file: Found, acceptEncoding: String?, options: FileServingOptions) -> Variant {
         if file.hasCompressedSiblings, let accepted = acceptEncoding.map(acceptedEncodings) {
             for (encoding, suffix) in [("br", ".br"), ("gzip", ".gz")] where accepted.contains(encoding) {
-                if let variant = stat(file.path + suffix, encoding: encoding) { return variant }
+                if let variant = describe(file.path + suffix, encoding: encoding) { return variant }
             }
         }
-        return stat(file.path, encoding: nil) ?? Variant(path: file.path, size: 0, modified: Date(timeIntervalSince1970: 0), encoding: nil)
+        return describe(file.path, encoding: nil) ?? Variant(path: file.path, size: 0, modified: Date(timeIntervalSince1970: 0), encoding: nil)
     }
 
     /// Codings with a non-zero quality.
@@ -63,19 +64,31 @@ enum FileLookup {
         })
     }
 
-    static func stat(_ path: String, encoding: String?) -> Variant? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date else { return nil }
-        return Variant(path: path, size: size, modified: modified, encoding: encoding)
+    static func describe(_ path: String, encoding: String?) -> Variant? {
+        var info = Glibc.stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        return Variant(path: path, size: Int(info.st_size), modified: modified, encoding: encoding)
+    }
+
+    /// `S_IFREG`, `S_IFDIR`... of what `path` points to; nil when nothing is there.
+    static func fileKind(_ path: String) -> mode_t? {
+        var info = Glibc.stat()
+        return stat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
     }
 
     static func isRegularFile(_ path: String) -> Bool {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular
+        fileKind(path) == S_IFREG
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// nil for any path that is not plainly inside the root (`..`, encoded slashes, NUL, symlinks out).
-    static func resolve(root: String, relativePath: String) -> String? {
+    static func resolve(realRoot: String, relativePath: String) -> String? {
         var parts: [String] = []
         for raw in relativePath.split(separator: "/", omittingEmptySubsequences: true) {
             let part = raw.removingPercentEncoding ?? ""
@@ -83,8 +96,9 @@ enum FileLookup {
                   !part.contains("\0") else { return nil }
             parts.append(part)
         }
-        let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-        let real = URL(fileURLWithPath: ([root] + parts).joined(separator: "/")).resolvingSymlinksInPath().path
+        let candidate = ([realRoot] + parts).joined(separator: "/")
+        // A missing file cannot point out of the root; an existing one is checked after links.
+        guard let real = realPath(candidate) else { return fileKind(candidate) == nil ? candidate : nil }
         guard real == realRoot || real.hasPrefix(realRoot + "/") else { return nil }
         return real
     }

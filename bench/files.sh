@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Static files vs nginx, same machine, same run: a small file (1 KiB, from tracker's memory cache)
+# and a large one (1 MiB, sendfile), both servers pinned to CPU 0, wrk to CPU 1.
+#   bench/files.sh [seconds-per-run] [rounds]        (needs nginx-light and wrk)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+ROUNDS=${2:-3}
+CONNS=${CONNS:-64}
+WORK=$(mktemp -d)
+NGINX_PORT=18083
+TRACKER_PORT=18084
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk (apt-get install nginx-light wrk)"; exit 1; }
+swift build -c release --product tracker >/dev/null
+BIN=$(swift build -c release --show-bin-path)/tracker
+
+mkdir -p "$WORK/www" "$WORK/nginx/logs" "$WORK/data"
+chmod 755 "$WORK" "$WORK/www"  # nginx workers run as nobody
+head -c 1024 /dev/urandom > "$WORK/www/small.bin"
+head -c 1048576 /dev/urandom > "$WORK/www/large.bin"
+cat > "$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    keepalive_requests 1000000;
+    open_file_cache max=1000;
+    server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }
+}
+NGINX
+cat > "$WORK/tracker.json" <<JSON
+{"Sites": [{"Hosts": ["*"], "Root": "$WORK/www"}], "DataDirectory": "$WORK/data"}
+JSON
+taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
+NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --config "$WORK/tracker.json" --listen 127.0.0.1:$TRACKER_PORT \
+  2> "$WORK/tracker.log" & PIDS+=($!)
+for i in $(seq 100); do
+  curl -sf "http://127.0.0.1:$NGINX_PORT/small.bin" >/dev/null && curl -sf "http://127.0.0.1:$TRACKER_PORT/small.bin" >/dev/null && break
+  sleep 0.1
+done
+rate() {
+  taskset -c 1 wrk -t1 -c"$CONNS" -d2s "$1" >/dev/null
+  taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$1" | awk '/Requests\/sec/ {r=int($2)} $1 == "99%" {p=$2} END {print r, p}'
+}
+printf '%-5s %-6s %10s %9s | %10s %9s | %6s\n' round file nginx p99 tracker p99 ratio
+for round in $(seq "$ROUNDS"); do
+  for file in small large; do
+    read -r n np < <(rate "http://127.0.0.1:$NGINX_PORT/$file.bin")
+    read -r t tp < <(rate "http://127.0.0.1:$TRACKER_PORT/$file.bin")
+    printf '%-5s %-6s %10s %9s | %10s %9s | %6.3f\n' "$round" "$file" "$n" "$np" "$t" "$tp" "$(echo "$t / $n" | bc -l)"
+  done
+done
