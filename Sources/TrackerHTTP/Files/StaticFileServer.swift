@@ -10,6 +10,7 @@ import NIOPosix
 public final class StaticFileServer: Sendable {
     let pool: NIOThreadPool
     public let cache: FileCache
+    let hot = HotFileResponses()
 
     public init(pool: NIOThreadPool, cache: FileCache = FileCache()) {
         self.pool = pool
@@ -18,9 +19,16 @@ public final class StaticFileServer: Sendable {
 
     public func respond(root: String, relativePath: String, request: HTTPRequest, options: FileServingOptions,
                         _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        let key = HotFileResponses.key(root: root, path: relativePath, headers: request.headers)
+        if let hotResponse = hot.response(for: key, headers: request.headers) { return respond(hotResponse) }
         pool.submit { [self] state in
             guard state == .active else { return respond(.error(.serviceUnavailable, "shutting down")) }
-            respond(response(root: root, relativePath: relativePath, request: request, options: options))
+            let answer = response(root: root, relativePath: relativePath, request: request, options: options)
+            if request.headers.first(name: "range") == nil, request.headers.first(name: "if-none-match") == nil,
+               request.headers.first(name: "if-modified-since") == nil {
+                hot.store(answer, for: key)
+            }
+            respond(answer)
         }
     }
 
