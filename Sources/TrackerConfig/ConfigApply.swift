@@ -38,6 +38,7 @@ extension TrackerConfiguration {
             }
         case "RateLimits": if let v = RateLimitConfiguration.read(value, path, &r) { rateLimits = v }
         case "Sites": if let v = SiteConfiguration.read(value, path, &r) { sites = v }
+        case "AccessLog": accessLog = AccessLogConfiguration.read(value, path, &r)
         case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
         case "StoreRawIP": if let v = r.bool(value, path) { storeRawIP = v }

@@ -6,6 +6,8 @@ enum ConfigKind: Sendable {
     case rateLimits
     /// A list of `SiteConfiguration` objects.
     case sites
+    /// An `AccessLogConfiguration` object.
+    case accessLog
     /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
     case later
 }
@@ -44,6 +46,7 @@ enum ConfigKeys {
         ConfigKey(name: "RateLimits", kind: .rateLimits),
         ConfigKey(name: "Sites", kind: .sites),
         ConfigKey(name: "FileCacheSize", kind: .size),
+        ConfigKey(name: "AccessLog", kind: .accessLog),
         ConfigKey(name: "RedirectAllowList", kind: .stringList),
         ConfigKey(name: "StoreRawIP", kind: .bool),
         ConfigKey(name: "CookieDomain", kind: .string),

@@ -21,6 +21,7 @@ public struct TrackerConfiguration: Sendable {
     public var sites: [SiteConfiguration] = []
     /// Memory for small hot files of `/pub/` and the sites.
     public var fileCacheBytes = 64 << 20
+    public var accessLog: AccessLogConfiguration?
     public var redirectAllowList: [String] = []
     public var storeRawIP = false
     public var cookieDomain: String?
@@ -109,7 +110,7 @@ extension TrackerConfiguration {
             }
         case .stringList:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
-        case .rateLimits, .sites:
+        case .rateLimits, .sites, .accessLog:
             return (try? JSONParser.parse(text)) ?? .string(text)
         default: return .string(text)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -11,20 +12,24 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     let responder: any HTTPResponder
     let maxBodyBytes: Int
     let onOversize: @Sendable () -> Void
+    let accessLog: AccessLog?
     var head: HTTPRequestHead?
+    var started = ContinuousClock.now
     var body: [UInt8] = []
     var oversize = false
 
-    init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void) {
+    init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?) {
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
         self.onOversize = onOversize
+        self.accessLog = accessLog
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            if accessLog != nil { started = .now }
             body.removeAll(keepingCapacity: true)
             oversize = head.headers.first(name: "content-length").flatMap(Int.init).map { $0 > maxBodyBytes } ?? false
         case .body(let buffer):
@@ -85,10 +90,21 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if let accessLog { log(accessLog, request, response, context) }
         if !keepAlive {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+
+    func log(_ accessLog: AccessLog, _ request: HTTPRequestHead, _ response: HTTPResponse, _ context: ChannelHandlerContext) {
+        let elapsed = ContinuousClock.now - started
+        accessLog.record(AccessLog.Entry(
+            remote: context.channel.remoteAddress?.ipAddress ?? "-", time: Date(), method: request.method.rawValue,
+            uri: request.uri, version: "HTTP/\(request.version.major).\(request.version.minor)",
+            status: Int(response.status.code), bytes: request.method == .HEAD ? 0 : response.file?.length ?? response.body.count,
+            referer: request.headers.first(name: "referer"), userAgent: request.headers.first(name: "user-agent"),
+            milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

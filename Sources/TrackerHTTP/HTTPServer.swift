@@ -16,12 +16,13 @@ public final class HTTPServer: Service, Sendable {
     let group: any EventLoopGroup
     let limiter: ConcurrencyLimiter?
     let onOversize: @Sendable () -> Void
+    let accessLog: AccessLog?
     let logger: Logger
     let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
                 group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
-                onOversize: @escaping @Sendable () -> Void = {}, logger: Logger) {
+                onOversize: @escaping @Sendable () -> Void = {}, accessLog: AccessLog? = nil, logger: Logger) {
         self.host = host
         self.port = port
         self.responder = responder
@@ -30,6 +31,7 @@ public final class HTTPServer: Service, Sendable {
         self.group = group
         self.limiter = limiter
         self.onOversize = onOversize
+        self.accessLog = accessLog
         self.logger = logger
     }
 
@@ -47,6 +49,7 @@ public final class HTTPServer: Service, Sendable {
 
     public func run() async throws {
         let responder = self.responder, maxBodyBytes = self.maxBodyBytes, onOversize = self.onOversize
+        let accessLog = self.accessLog
         let idleTimeout = self.idleTimeout
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -58,7 +61,8 @@ public final class HTTPServer: Service, Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize))
+                    try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
+                                                            accessLog: accessLog))
                 }
             }
             .bind(host: host, port: port)

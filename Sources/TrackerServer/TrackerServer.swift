@@ -63,15 +63,19 @@ public final class TrackerServer: Sendable {
             publicRoot: SiteRoot(hosts: ["*"], root: configuration.staticDirectory, options: FileServingOptions()),
             sites: configuration.sites.map(Self.siteRoot), logger: logger)
         let drops = application.drops
+        let accessLog = try configuration.accessLog.map {
+            try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
+        }
         http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: application,
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
-                          onOversize: { drops.count(.bodyTooLarge) }, logger: logger)
+                          onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog, logger: logger)
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the last checkpoint empties the write-ahead log.
         let checkpoints = CheckpointService(store: store, interval: .seconds(1), logger: logger)
+        let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map { [.init(service: AccessLogService(log: $0))] } ?? []
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: checkpoints), .init(service: ingest), .init(service: http)],
+            services: [.init(service: checkpoints)] + logFlusher + [.init(service: ingest), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

@@ -96,3 +96,29 @@ import TrackerTesting
         }
     }
 }
+
+@Suite(.serialized) struct AccessLogFileTests {
+    @Test func everyAnswerIsLoggedAndTheBufferIsWrittenAtShutdown() async throws {
+        for format in ["combined", "json"] {
+            let directory = TemporaryDirectory("access-log")
+            defer { directory.remove() }
+            let path = directory.file("access.log")
+            let server = try await RunningServer.start { config in config.accessLog = AccessLogConfiguration(path: path, format: format) }
+            _ = try server.client.get("/img/v1/?utm_source=mail", headers: ["User-Agent": "Mail/1", "Referer": "https://mail.example"])
+            _ = try server.client.post("/tr/v1/", body: "{bad")
+            _ = try server.client.get("/nowhere")
+            try await server.stop()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 3)
+            if format == "combined" {
+                #expect(lines[0].hasPrefix("127.0.0.1 - - ["))
+                #expect(lines[0].hasSuffix("\"GET /img/v1/?utm_source=mail HTTP/1.1\" 200 43 \"https://mail.example\" \"Mail/1\""))
+                #expect(lines[1].contains("\"POST /tr/v1/ HTTP/1.1\" 400 "))
+                #expect(lines[2].contains("\" 404 "))
+            } else {
+                let statuses = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.map { $0?["status"] as? Int }
+                #expect(statuses == [200, 400, 404])
+            }
+        }
+    }
+}
