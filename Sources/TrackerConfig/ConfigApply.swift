@@ -69,6 +69,7 @@ extension TrackerConfiguration {
         case "AccountHashMixer": if let v = r.string(value, path) { accountHashMixer = v.isEmpty ? nil : v }
         case "IdleTimeoutSeconds": if let v = r.int(value, path, min: 1) { idleTimeoutSeconds = Double(v) }
         case "ReadTimeoutSeconds", "ReadHeaderTimeoutSeconds", "WriteTimeoutSeconds": _ = r.int(value, path)
+        case "RequestHeaderTimeout": if let v = r.duration(value, path) { requestHeaderTimeoutSeconds = max(0.1, v) }
         case "MaxHeaderBytes": if let v = r.int(value, path, min: 1024) { maxHeaderBytes = v }
         default:
             unusedLegacyKeys.append(key.name)

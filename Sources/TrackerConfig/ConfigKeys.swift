@@ -72,6 +72,7 @@ enum ConfigKeys {
         ConfigKey(name: "ReadHeaderTimeoutSeconds", kind: .int),
         ConfigKey(name: "WriteTimeoutSeconds", kind: .int),
         ConfigKey(name: "MaxHeaderBytes", kind: .int),
+        ConfigKey(name: "RequestHeaderTimeout", kind: .duration),
         ConfigKey(name: "ProxyPort", kind: .string),
     ] + [
         "SchemaVersion", "TempDirectory", "UseGeoIP", "UseRegionDescriptions", "GeoIPVersion", "IPv4GeoIPZip",

@@ -43,6 +43,8 @@ public struct TrackerConfiguration: Sendable {
     public var prefixPrivateHash: String?
     public var accountHashMixer: String?
     public var idleTimeoutSeconds = 20.0
+    /// A request's head must arrive within this time of its first byte (slowloris).
+    public var requestHeaderTimeoutSeconds = 10.0
     public var maxHeaderBytes = 1 << 20
     /// Upstream keys present in the file that this version accepts but does not act on yet.
     public var unusedLegacyKeys: [String] = []

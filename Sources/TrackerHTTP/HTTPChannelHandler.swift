@@ -13,12 +13,15 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     let maxBodyBytes: Int
     let onOversize: @Sendable () -> Void
     let accessLog: AccessLog?
+    let deadline: HeaderDeadline?
     var head: HTTPRequestHead?
     var started = ContinuousClock.now
     var body: [UInt8] = []
     var oversize = false
 
-    init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?) {
+    init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?,
+         deadline: HeaderDeadline? = nil) {
+        self.deadline = deadline
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
         self.onOversize = onOversize
@@ -29,6 +32,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            deadline?.headReceived()
             if accessLog != nil { started = .now }
             body.removeAll(keepingCapacity: true)
             oversize = head.headers.first(name: "content-length").flatMap(Int.init).map { $0 > maxBodyBytes } ?? false
@@ -73,6 +77,8 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = response.headers
         headers.replaceOrAdd(name: "content-length", value: String(response.file?.length ?? response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        // Logged before the bytes leave, so lines follow the order in which clients got answers.
+        if let accessLog { log(accessLog, request, response, context) }
         let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if let file = response.file {
@@ -90,7 +96,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if let accessLog { log(accessLog, request, response, context) }
+        deadline?.answered()
         if !keepAlive {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }

@@ -17,12 +17,15 @@ public final class HTTPServer: Service, Sendable {
     let limiter: ConcurrencyLimiter?
     let onOversize: @Sendable () -> Void
     let accessLog: AccessLog?
+    let headerTimeout: TimeAmount
     let logger: Logger
     let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
                 group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
-                onOversize: @escaping @Sendable () -> Void = {}, accessLog: AccessLog? = nil, logger: Logger) {
+                onOversize: @escaping @Sendable () -> Void = {}, accessLog: AccessLog? = nil,
+                headerTimeoutSeconds: Double = 10, logger: Logger) {
+        self.headerTimeout = .milliseconds(Int64(headerTimeoutSeconds * 1000))
         self.host = host
         self.port = port
         self.responder = responder
@@ -49,7 +52,7 @@ public final class HTTPServer: Service, Sendable {
 
     public func run() async throws {
         let responder = self.responder, maxBodyBytes = self.maxBodyBytes, onOversize = self.onOversize
-        let accessLog = self.accessLog
+        let accessLog = self.accessLog, headerTimeout = self.headerTimeout
         let idleTimeout = self.idleTimeout
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -59,10 +62,12 @@ public final class HTTPServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    let deadline = HeaderDeadline()
+                    try sync.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout))
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
-                                                            accessLog: accessLog))
+                                                            accessLog: accessLog, deadline: deadline))
                 }
             }
             .bind(host: host, port: port)

@@ -69,7 +69,8 @@ public final class TrackerServer: Sendable {
         http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: application,
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
-                          onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog, logger: logger)
+                          onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
+                          headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds, logger: logger)
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the last checkpoint empties the write-ahead log.
         let checkpoints = CheckpointService(store: store, interval: .seconds(1), logger: logger)

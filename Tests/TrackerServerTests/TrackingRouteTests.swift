@@ -313,6 +313,20 @@ import TrackerTesting
         try await server.stop()
     }
 
+    @Test func aSlowlorisClientGets408AfterTheHeaderTimeout() async throws {
+        let server = try await RunningServer.start { config in
+            config.requestHeaderTimeoutSeconds = 1
+            config.idleTimeoutSeconds = 60
+        }
+        let outcome = try SlowClient.trickle(port: server.port, interval: 0.2, limit: 5)
+        let closedAfter = try #require(outcome.closedAfter, "the server let the slow client hold the connection")
+        #expect(closedAfter >= 0.9 && closedAfter < 3)
+        #expect(outcome.received.hasPrefix("HTTP/1.1 408"))
+        // Normal keep-alive clients are not affected: several requests on one connection.
+        #expect(try server.client.get("/ping").text == "pong")
+        try await server.stop()
+    }
+
     @Test func manyConcurrentClientsAreAllAnsweredAndStored() async throws {
         let server = try await RunningServer.start()
         let client = server.client
