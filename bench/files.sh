@@ -2,24 +2,15 @@
 # Static files vs nginx, same machine, same run: a small file (1 KiB, from tracker's memory cache)
 # and a large one (1 MiB, sendfile), both servers pinned to CPU 0, wrk to CPU 1.
 #   bench/files.sh [seconds-per-run] [rounds]        (needs nginx-light and wrk)
-set -euo pipefail
-cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 ROUNDS=${2:-3}
 CONNS=${CONNS:-64}
-WORK=$(mktemp -d)
 NGINX_PORT=18083
 TRACKER_PORT=18084
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
-command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk (apt-get install nginx-light wrk)"; exit 1; }
-swift build -c release --product tracker >/dev/null
-BIN=$(swift build -c release --show-bin-path)/tracker
-
-mkdir -p "$WORK/www" "$WORK/nginx/logs" "$WORK/data"
-chmod 755 "$WORK" "$WORK/www"  # nginx workers run as nobody
+mkdir -p "$WORK/www"
+chmod 755 "$WORK/www"
 head -c 1024 /dev/urandom > "$WORK/www/small.bin"
 head -c 1048576 /dev/urandom > "$WORK/www/large.bin"
 cat > "$WORK/nginx/nginx.conf" <<NGINX
@@ -42,10 +33,7 @@ JSON
 taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
 NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --config "$WORK/tracker.json" --listen 127.0.0.1:$TRACKER_PORT \
   2> "$WORK/tracker.log" & PIDS+=($!)
-for i in $(seq 100); do
-  curl -sf "http://127.0.0.1:$NGINX_PORT/small.bin" >/dev/null && curl -sf "http://127.0.0.1:$TRACKER_PORT/small.bin" >/dev/null && break
-  sleep 0.1
-done
+wait_for "http://127.0.0.1:$NGINX_PORT/small.bin" "http://127.0.0.1:$TRACKER_PORT/small.bin"
 rate() {
   taskset -c 1 wrk -t1 -c"$CONNS" -d2s "$1" >/dev/null
   taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$1" | awk '/Requests\/sec/ {r=int($2)} $1 == "99%" {p=$2} END {print r, p}'

@@ -6,23 +6,13 @@
 # tracker/nginx, per round and as medians (this machine is noisy: use several rounds).
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (needs nginx-light and wrk: apt-get install)
-set -euo pipefail
-cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 ROUNDS=${2:-3}
 CONNS=${CONNS:-64}
-WORK=$(mktemp -d)
 NGINX_PORT=18081
 TRACKER_PORT=18082
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
-command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk (apt-get install nginx-light wrk)"; exit 1; }
-swift build -c release --product tracker >/dev/null
-BIN=$(swift build -c release --show-bin-path)/tracker
-
-mkdir -p "$WORK/nginx/logs" "$WORK/data"
 cat > "$WORK/nginx/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -43,10 +33,7 @@ NGINX
 taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
 NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --listen 127.0.0.1:$TRACKER_PORT --data "$WORK/data" \
   2> "$WORK/tracker.log" & PIDS+=($!)
-for i in $(seq 100); do
-  curl -sf "http://127.0.0.1:$NGINX_PORT/img/v1/" >/dev/null && curl -sf "http://127.0.0.1:$TRACKER_PORT/ping" >/dev/null && break
-  sleep 0.1
-done
+wait_for "http://127.0.0.1:$NGINX_PORT/img/v1/" "http://127.0.0.1:$TRACKER_PORT/ping"
 
 GET_PATH="/img/v1/?utm_source=newsletter&utm_medium=email&utm_content=opened&gu=1"
 NGINX_PID=$(pgrep -P "${PIDS[0]}" | head -1)  # the worker, which does the work

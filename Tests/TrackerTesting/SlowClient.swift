@@ -14,16 +14,8 @@ public enum SlowClient {
     }
 
     public static func trickle(port: Int, interval: Double, limit: Double) throws -> Outcome {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try HTTPTestClient.connectedSocket(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HTTPTestClient.Failure(description: "connect failed") }
         let start = Date()
         var message = Array("GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
         var received: [UInt8] = []

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import TrackerStorage
+import TrackerTesting
+
+/// Clients that do not play by the rules, against the real server.
+@Suite(.serialized) struct HostileClientTests {
+    @Test func garbageAndOversizeHeadersAreRefusedAndTheServerStaysUp() async throws {
+        let server = try await RunningServer.start()
+        let garbage = try server.client.exchange(Array("\u{01}\u{02}GARBAGE \r\n\r\n".utf8))
+        #expect(garbage.status == 400)
+        let hugeHeader = "GET /tr/v1/ HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n"
+        let refused = try? server.client.exchange(Array(hugeHeader.utf8))
+        #expect(refused == nil || refused!.status >= 400)
+        #expect(try server.client.get("/ping").text == "pong")
+        try await server.stop()
+    }
+
+    @Test func aSlowlorisClientGets408AfterTheHeaderTimeout() async throws {
+        let server = try await RunningServer.start { config in
+            config.requestHeaderTimeoutSeconds = 1
+            config.idleTimeoutSeconds = 60
+        }
+        let outcome = try SlowClient.trickle(port: server.port, interval: 0.2, limit: 5)
+        let closedAfter = try #require(outcome.closedAfter, "the server let the slow client hold the connection")
+        #expect(closedAfter >= 0.9 && closedAfter < 3)
+        #expect(outcome.received.hasPrefix("HTTP/1.1 408"))
+        // Normal keep-alive clients are not affected: several requests on one connection.
+        #expect(try server.client.get("/ping").text == "pong")
+        try await server.stop()
+    }
+
+    @Test func manyConcurrentClientsAreAllAnsweredAndStored() async throws {
+        let server = try await RunningServer.start()
+        let client = server.client
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for i in 0..<300 {
+                group.addTask { (try? client.get("/img/v1/ename/c\(i)").status) ?? -1 }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0 == 200 })
+        #expect(try await server.server.store.count(EventQuery()) == 300)
+        #expect(server.server.application.limiter.current == 0)
+        try await server.stop()
+    }
+}
