@@ -13,24 +13,14 @@ mkdir -p "$WORK/www"
 chmod 755 "$WORK/www"
 head -c 1024 /dev/urandom > "$WORK/www/small.bin"
 head -c 1048576 /dev/urandom > "$WORK/www/large.bin"
-cat > "$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    keepalive_requests 1000000;
-    open_file_cache max=1000;
-    server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }
-}
-NGINX
 cat > "$WORK/tracker.json" <<JSON
 {"Sites": [{"Hosts": ["*"], "Root": "$WORK/www"}], "DataDirectory": "$WORK/data"}
 JSON
-taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
+start_nginx "
+    access_log off;
+    sendfile on;
+    open_file_cache max=1000;
+    server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; etag on; }"
 NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --config "$WORK/tracker.json" --listen 127.0.0.1:$TRACKER_PORT \
   2> "$WORK/tracker.log" & PIDS+=($!)
 wait_for "http://127.0.0.1:$NGINX_PORT/small.bin" "http://127.0.0.1:$TRACKER_PORT/small.bin"

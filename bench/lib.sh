@@ -23,3 +23,19 @@ wait_for() {
   echo "not ready: $*" >&2
   return 1
 }
+
+# start_nginx HTTP_BLOCK: nginx with one worker pinned to CPU 0 and the given http { } contents.
+start_nginx() {
+  cat > "$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+    keepalive_requests 1000000;
+$1
+}
+NGINX
+  taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
+}

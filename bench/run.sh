@@ -13,24 +13,14 @@ NGINX_PORT=18081
 TRACKER_PORT=18082
 source "$(dirname "$0")/lib.sh"
 
-cat > "$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log;
-events { worker_connections 4096; }
-http {
+start_nginx "
     access_log $WORK/nginx/logs/access.log;
-    keepalive_requests 1000000;
     client_body_temp_path $WORK/nginx;
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location /img/v1/ { empty_gif; }
         location /tr/v1/ { return 200; }
-    }
-}
-NGINX
-taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
+    }"
 NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --listen 127.0.0.1:$TRACKER_PORT --data "$WORK/data" \
   2> "$WORK/tracker.log" & PIDS+=($!)
 wait_for "http://127.0.0.1:$NGINX_PORT/img/v1/" "http://127.0.0.1:$TRACKER_PORT/ping"
