@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "SQLite3", path: "Sources/SQLite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -34,6 +35,15 @@ let package = Package(
         .target(
             name: "TrackerSQLite",
             dependencies: ["TrackerStorage", "TrackerCore", "SQLite3"],
+            resources: [.embedInCode("Migrations")]
+        ),
+        .target(
+            name: "TrackerPostgres",
+            dependencies: [
+                "TrackerStorage", "TrackerCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.embedInCode("Migrations")]
         ),
         .target(
@@ -75,6 +85,9 @@ let package = Package(
         .testTarget(name: "TrackerStorageTests",
                     dependencies: ["TrackerStorage", "TrackerSQLite", "TrackerTesting"]),
         .testTarget(name: "TrackerHTTPTests", dependencies: ["TrackerHTTP"]),
+        .testTarget(name: "TrackerPostgresTests", dependencies: [
+            "TrackerPostgres", "TrackerTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "TrackerServerTests",
                     dependencies: ["TrackerServer", "TrackerTesting", "tracker"]),
     ]

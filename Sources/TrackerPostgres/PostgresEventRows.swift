@@ -1,0 +1,87 @@
+import Foundation
+import PostgresNIO
+import TrackerCore
+import TrackerStorage
+
+/// How events map to rows of `events`: columns in one order for inserts and selects, derived from
+/// the field enums as in the SQLite store.
+enum PostgresEventRows {
+    static let columns: [String] = ["eid", "created", "server"]
+        + EventField.allCases.map(\.rawValue)
+        + NumericField.allCases.map(\.rawValue)
+        + ["params", "nparams"]
+
+    static let selectList = (columns.dropLast(2) + ["params::text", "nparams::text"]).joined(separator: ", ")
+
+    static func insert(_ events: ArraySlice<Event>) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: events.count * columns.count)
+        var rows: [String] = []
+        var index = 0
+        func next(_ cast: String = "") -> String {
+            index += 1
+            return "$\(index)\(cast)"
+        }
+        for event in events {
+            var placeholders: [String] = []
+            bindings.append(event.eid); placeholders.append(next())
+            bindings.append(event.created); placeholders.append(next())
+            bindings.append(event.isServer); placeholders.append(next())
+            for field in EventField.allCases { bindings.append(event[field]); placeholders.append(next()) }
+            for field in NumericField.allCases {
+                if field.isInteger {
+                    bindings.append(event[field].map { Int64(exactly: $0.rounded(.towardZero)) ?? 0 })
+                } else {
+                    bindings.append(event[field])
+                }
+                placeholders.append(next())
+            }
+            bindings.append(event.params.isEmpty ? nil : JSONWriter.serialize(event.params)); placeholders.append(next("::jsonb"))
+            bindings.append(event.nparams.isEmpty ? nil : JSONWriter.serialize(event.nparams)); placeholders.append(next("::jsonb"))
+            rows.append("(" + placeholders.joined(separator: ", ") + ")")
+        }
+        return PostgresQuery(unsafeSQL: "INSERT INTO events (\(columns.joined(separator: ", "))) VALUES "
+            + rows.joined(separator: ", ") + " ON CONFLICT (eid) DO NOTHING", binds: bindings)
+    }
+
+    static func select(_ query: EventQuery) -> PostgresQuery {
+        try filtered("SELECT \(selectList) FROM events", query, suffix: " ORDER BY created, eid LIMIT \(query.limit)")
+    }
+
+    static func count(_ query: EventQuery) -> PostgresQuery {
+        try filtered("SELECT count(*)::bigint FROM events", query, suffix: "")
+    }
+
+    static func filtered(_ head: String, _ query: EventQuery, suffix: String) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(max(query.from, Date(timeIntervalSince1970: -62_135_596_800)))
+        bindings.append(min(query.to, Date(timeIntervalSince1970: 253_402_300_799)))
+        if let site = query.site { bindings.append(site) }
+        let site = query.site == nil ? "" : " AND hhash = $3"
+        return PostgresQuery(unsafeSQL: "\(head) WHERE created >= $1 AND created < $2\(site)\(suffix)", binds: bindings)
+    }
+
+    static func event(_ row: PostgresRandomAccessRow) throws -> Event {
+        var index = 0
+        func next() -> PostgresCell {
+            defer { index += 1 }
+            return row[index]
+        }
+        var event = Event(eid: try next().decode(String.self), created: Timestamp.truncated(try next().decode(Date.self)),
+                          isServer: try next().decode(Bool.self))
+        for field in EventField.allCases {
+            if let value = try next().decode(String?.self) { event[field] = value }
+        }
+        for field in NumericField.allCases {
+            let cell = next()
+            let value = field.isInteger ? try cell.decode(Int64?.self).map(Double.init) : try cell.decode(Double?.self)
+            if let value { event[field] = value }
+        }
+        if let text = try next().decode(String?.self), case .object(let map)? = try? JSONParser.parse(text) {
+            event.params = map.compactMapValues(\.text)
+        }
+        if let text = try next().decode(String?.self), case .object(let map)? = try? JSONParser.parse(text) {
+            event.nparams = map.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
+        }
+        return event
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import TrackerCore
+import TrackerStorage
+
+/// Events in PostgreSQL (or a server speaking its protocol), through postgres-nio's pooled client.
+/// `append` is one multi-row `INSERT ... ON CONFLICT (eid) DO NOTHING` per chunk, committed before
+/// it returns. It is a `Service`: its connection pool runs while `run()` does.
+public final class PostgresEventStore: EventStore, Service {
+    let client: PostgresClient
+    let logger: Logger
+    /// How long one operation may take before it fails as `.unavailable`: a server that is down
+    /// must turn into 503s at once, not into requests that hang while the pool retries.
+    let timeout: Duration
+    /// 62 parameters a row; PostgreSQL takes at most 65,535 per statement.
+    static let rowsPerStatement = 500
+
+    /// `url`: `postgres://user:password@host:port/database` (`postgresql://` too; password optional).
+    public init(url: String, timeout: Duration = .seconds(5),
+                logger: Logger = Logger(label: "tracker.postgres")) throws(StorageError) {
+        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
+              let host = parts.host, let user = parts.user else {
+            throw .invalid("expected postgres://user:password@host:port/database, got \(url)")
+        }
+        let database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : nil
+        var configuration = PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: user,
+                                                         password: parts.password, database: database, tls: .disable)
+        configuration.options.maximumConnections = 8
+        configuration.options.connectTimeout = .seconds(3)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+        self.timeout = timeout
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    /// Applies missing migrations; returns the versions applied now.
+    @discardableResult
+    public func migrate() async throws(StorageError) -> [Int] {
+        try await mapped { [self] in try await PostgresMigrations.apply(client, logger: logger) }
+    }
+
+    public func append(_ events: [Event]) async throws(StorageError) {
+        for start in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
+            let chunk = events[start..<min(start + Self.rowsPerStatement, events.count)]
+            let query = PostgresEventRows.insert(chunk)
+            try await mapped { [self] in _ = try await client.query(query, logger: logger) }
+        }
+    }
+
+    public func events(_ query: EventQuery) async throws(StorageError) -> [Event] {
+        guard query.limit >= 0 else { throw .invalid("limit must not be negative") }
+        let statement = PostgresEventRows.select(query)
+        return try await mapped { [self] in
+            var result: [Event] = []
+            for try await row in try await client.query(statement, logger: logger) {
+                result.append(try PostgresEventRows.event(row.makeRandomAccess()))
+            }
+            return result
+        }
+    }
+
+    public func count(_ query: EventQuery) async throws(StorageError) -> Int {
+        guard query.limit >= 0 else { throw .invalid("limit must not be negative") }
+        let statement = PostgresEventRows.count(query)
+        return try await mapped { [self] in
+            var total = 0
+            for try await n in try await client.query(statement, logger: logger).decode(Int.self) { total = n }
+            return total
+        }
+    }
+
+    public func recentSessions(since: Date) async throws(StorageError) -> [SessionSeed] {
+        try await mapped { [self] in
+            var seeds: [SessionSeed] = []
+            let rows = try await client.query("""
+                SELECT DISTINCT ON (coalesce(hhash, ''), vid) coalesce(hhash, ''), vid, sid, created
+                FROM events WHERE created >= \(since) AND vid IS NOT NULL AND sid IS NOT NULL
+                ORDER BY coalesce(hhash, ''), vid, created DESC, seq DESC
+                """, logger: logger)
+            for try await (site, vid, sid, created) in rows.decode((String, String, String, Date).self) {
+                seeds.append(SessionSeed(site: site, vid: vid, sid: sid, lastSeen: Timestamp.truncated(created)))
+            }
+            return seeds.sorted { $0.lastSeen < $1.lastSeen }
+        }
+    }
+
+    /// Runs `work`, turning driver errors into `StorageError`: SQL state class 53 (insufficient
+    /// resources, such as a full disk) is `.full`, a server's other refusals are `.invalid`, and
+    /// everything else (connection refused, lost, timed out) is `.unavailable`.
+    func mapped<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws(StorageError) -> T {
+        let timeout = self.timeout
+        do {
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await work() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StorageError.unavailable("PostgreSQL did not answer within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch let error as PSQLError {
+            if let state = error.serverInfo?[.sqlState] {
+                let message = error.serverInfo?[.message] ?? state
+                if state.hasPrefix("53") { throw .full(message) }
+                if state.hasPrefix("08") || state.hasPrefix("57") { throw .unavailable(message) }
+                throw .invalid("\(state): \(message)")
+            }
+            throw .unavailable("PostgreSQL: \(error.code)")
+        } catch {
+            throw .unavailable("PostgreSQL: \(error)")
+        }
+    }
+}

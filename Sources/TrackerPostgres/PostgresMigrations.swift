@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TrackerStorage
+
+/// Forward-only numbered migrations (Migrations/, embedded in the binary), each in a transaction,
+/// under an advisory lock so that several tracker nodes starting together apply each once.
+public enum PostgresMigrations {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let sql: String
+    }
+
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "events", sql: String(decoding: PackageResources._001_events_sql, as: UTF8.self)),
+    ]
+
+    static let lockKey = 7_468_123_001
+
+    /// The statements of a migration file: split at `;` ending a line, comments dropped.
+    static func statements(_ sql: String) -> [String] {
+        let lines = sql.split(separator: "\n").map { line -> Substring in
+            guard let comment = line.range(of: "--") else { return line }
+            return line[..<comment.lowerBound]
+        }
+        return lines.joined(separator: "\n").components(separatedBy: ";\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: [";"]) }
+            .filter { !$0.isEmpty }
+    }
+
+    static func apply(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+        try await client.withConnection { connection in
+            _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+            do {
+                let applied = try await applyLocked(connection, logger: logger)
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                return applied
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    static func applyLocked(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        _ = try await connection.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL DEFAULT now())
+            """, logger: logger)
+        var current = 0
+        for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
+            .decode(Int.self) {
+            current = version
+        }
+        var applied: [Int] = []
+        for migration in all where migration.version > current {
+            try await connection.withTransaction(logger: logger) { transaction in
+                // The extended protocol takes one statement at a time.
+                for statement in statements(migration.sql) {
+                    _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                _ = try await transaction.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TrackerCore
+import TrackerPostgres
+import TrackerStorage
+import TrackerTesting
+
+/// The storage conformance suite, and PostgreSQL specifics, against a real server.
+@Suite(.enabled(if: PostgresTestServer.url != nil, Comment(rawValue: PostgresTestServer.skipMessage)))
+struct PostgresEventStoreTests {
+    @Test(arguments: EventStoreConformance.names)
+    func conformance(_ check: String) async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await EventStoreConformance.checks[check]!(store)
+        }
+    }
+
+    @Test func migrationsApplyOnceFromEmptyToHead() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            // withFreshStore migrated already: nothing is left.
+            let applied = try await store.migrate()
+            #expect(applied.isEmpty)
+        }
+    }
+
+    @Test func largeBatchesAreSplitUnderTheParameterLimit() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await store.append((0..<2_500).map { EventBuilder.event($0) })
+            #expect(try await store.count(EventQuery()) == 2_500)
+        }
+    }
+
+    @Test func aServerThatIsDownIsUnavailable() async throws {
+        let store = try PostgresEventStore(url: "postgres://postgres@127.0.0.1:1/none")
+        let outcome: Result<Void, StorageError> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await store.run() }
+            defer { group.cancelAll() }
+            do throws(StorageError) {
+                try await store.append([EventBuilder.event(1)])
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        #expect(throws: StorageError.self) { try outcome.get() }
+        if case .failure(let error) = outcome {
+            #expect({ if case .unavailable = error { true } else { false } }(), "\(error)")
+        }
+    }
+}
+
+@Suite struct PostgresURLTests {
+    @Test func badURLsAreInvalid() {
+        #expect(throws: StorageError.self) { try PostgresEventStore(url: "mysql://x@y/z") }
+        #expect(throws: StorageError.self) { try PostgresEventStore(url: "postgres:///nohost") }
+    }
+}

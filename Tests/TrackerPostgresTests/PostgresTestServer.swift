@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+import TrackerPostgres
+
+/// The PostgreSQL server the tests use: `TRACKER_TEST_POSTGRES_URL` (scripts/test.sh starts one).
+/// Each test gets a database of its own, dropped afterwards.
+enum PostgresTestServer {
+    static let variable = "TRACKER_TEST_POSTGRES_URL"
+    static var url: String? { ProcessInfo.processInfo.environment[variable] }
+    static let skipMessage = "set \(variable) to postgres://user@host:port/database to run the PostgreSQL tests"
+
+    static func withFreshStore(_ body: (PostgresEventStore) async throws -> Void) async throws {
+        let base = try #require(url)
+        let name = "tracker_test_\(UUID().uuidString.prefix(8).lowercased())"
+        try await admin(base, "CREATE DATABASE \(name)")
+        var parts = URLComponents(string: base)!
+        parts.path = "/" + name
+        let store = try PostgresEventStore(url: parts.string!)
+        let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await store.run() }
+            defer { group.cancelAll() }
+            do {
+                try await store.migrate()
+                try await body(store)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try await admin(base, "DROP DATABASE \(name) WITH (FORCE)")
+        try outcome.get()
+    }
+
+    /// One statement on a connection of its own.
+    static func admin(_ url: String, _ sql: String) async throws {
+        let parts = try #require(URLComponents(string: url))
+        let configuration = PostgresConnection.Configuration(
+            host: parts.host ?? "127.0.0.1", port: parts.port ?? 5432, username: parts.user ?? "postgres",
+            password: parts.password, database: String(parts.path.dropFirst()), tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-admin"))
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+}
+
+import Testing
