@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "TrackerServer",
             dependencies: [
-                "TrackerCore", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerHTTP",
+                "TrackerCore", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerPostgres", "TrackerHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "tracker",
             dependencies: [
-                "TrackerServer", "TrackerConfig",
+                "TrackerServer", "TrackerConfig", "TrackerSQLite", "TrackerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,7 +86,8 @@ let package = Package(
                     dependencies: ["TrackerStorage", "TrackerSQLite", "TrackerTesting"]),
         .testTarget(name: "TrackerHTTPTests", dependencies: ["TrackerHTTP"]),
         .testTarget(name: "TrackerPostgresTests", dependencies: [
-            "TrackerPostgres", "TrackerTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+            "TrackerPostgres", "TrackerServer", "TrackerConfig", "TrackerTesting",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "TrackerServerTests",
                     dependencies: ["TrackerServer", "TrackerTesting", "tracker"]),

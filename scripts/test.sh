@@ -37,7 +37,7 @@ if [ -z "${TRACKER_TEST_POSTGRES_URL:-}" ] && [ -x "$PGBIN/postgres" ] && [ "$(i
   chmod 700 "$SERVICES/pg"
   runuser -u postgres -- "$PGBIN/initdb" -D "$SERVICES/pg" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$SERVICES/initdb.log"
   setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$SERVICES/pg" \
-    -c listen_addresses=127.0.0.1 -p "$PGPORT" -k "$SERVICES/pgsock" -c fsync=off >"$SERVICES/pg.log" 2>&1 &
+    -c listen_addresses=127.0.0.1 -p "$PGPORT" -k "$SERVICES/pgsock" -c fsync=off -c max_connections=300 >"$SERVICES/pg.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.1; done
   if pg_isready -q -h 127.0.0.1 -p "$PGPORT"; then

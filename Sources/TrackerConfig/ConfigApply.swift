@@ -16,6 +16,16 @@ extension TrackerConfiguration {
                     listenHost = host; listenPort = port
                 } else { r.problem(path, "expected \":PORT\" or HOST:PORT") }
             }
+        case "StorageBackend":
+            if let v = r.string(value, path) {
+                if ["sqlite", "postgres"].contains(v) { storageBackend = v } else { r.problem(path, "expected \"sqlite\" or \"postgres\"") }
+            }
+        case "PostgresURL":
+            if let v = r.string(value, path) {
+                if v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") { postgresURL = v } else {
+                    r.problem(path, "expected postgres://user:password@host:port/database")
+                }
+            }
         case "DataDirectory": if let v = r.string(value, path) { dataDirectory = v }
         case "Durability":
             if let v = r.string(value, path) {
@@ -77,6 +87,9 @@ extension TrackerConfiguration {
     }
 
     mutating func validate(_ r: inout ConfigValues) {
+        if storageBackend == "postgres", postgresURL == nil {
+            r.problem("$.PostgresURL", "required when StorageBackend is \"postgres\"")
+        }
         if let filter = urlFilter, urlFilterMatchGroup > filter.numberOfCaptureGroups {
             r.problem("$.UrlFilterMatchGroup", "the UrlFilter has only \(filter.numberOfCaptureGroups) groups")
         }

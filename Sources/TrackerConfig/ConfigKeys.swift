@@ -34,6 +34,8 @@ enum ConfigKeys {
         // tracker's own
         ConfigKey(name: "Listen", kind: .string),
         ConfigKey(name: "DataDirectory", kind: .string),
+        ConfigKey(name: "StorageBackend", kind: .string),
+        ConfigKey(name: "PostgresURL", kind: .string),
         ConfigKey(name: "Durability", kind: .string),
         ConfigKey(name: "MaxDatabaseSize", kind: .size),
         ConfigKey(name: "CommitDelay", kind: .duration),

@@ -6,6 +6,9 @@ public struct TrackerConfiguration: Sendable {
     public var listenHost = "0.0.0.0"
     public var listenPort = 8080
     public var dataDirectory = "./data"
+    /// `sqlite` (the embedded default) or `postgres`.
+    public var storageBackend = "sqlite"
+    public var postgresURL: String?
     public var durability = "full"
     /// The embedded store's disk quota; nil means the disk is the limit.
     public var maxDatabaseBytes: Int?

@@ -18,16 +18,12 @@ public final class PostgresEventStore: EventStore, Service {
     static let rowsPerStatement = 500
 
     /// `url`: `postgres://user:password@host:port/database` (`postgresql://` too; password optional).
-    public init(url: String, timeout: Duration = .seconds(5),
+    public init(url: String, timeout: Duration = .seconds(5), maxConnections: Int = 8,
                 logger: Logger = Logger(label: "tracker.postgres")) throws(StorageError) {
-        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
-              let host = parts.host, let user = parts.user else {
-            throw .invalid("expected postgres://user:password@host:port/database, got \(url)")
-        }
-        let database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : nil
-        var configuration = PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: user,
-                                                         password: parts.password, database: database, tls: .disable)
-        configuration.options.maximumConnections = 8
+        let address = try PostgresAddress(url)
+        var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
+                                                         password: address.password, database: address.database, tls: .disable)
+        configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(3)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
@@ -36,6 +32,30 @@ public final class PostgresEventStore: EventStore, Service {
 
     public func run() async throws {
         await client.run()
+    }
+
+    /// Before the pool runs (at start, or for `tracker migrate`): applies missing migrations and
+    /// reads the sessions active since `since`, over one connection of its own.
+    public static func prepare(url: String, sessionsSince since: Date,
+                               logger: Logger = Logger(label: "tracker.postgres")) async throws(StorageError)
+        -> (applied: [Int], sessions: [SessionSeed]) {
+        let address = try PostgresAddress(url)
+        let store = try PostgresEventStore(url: url, maxConnections: 1, logger: logger)
+        return try await store.mapped {
+            let connection = try await PostgresConnection.connect(
+                configuration: .init(host: address.host, port: address.port, username: address.user,
+                                     password: address.password, database: address.database, tls: .disable),
+                id: 0, logger: logger)
+            do {
+                let applied = try await PostgresMigrations.apply(connection, logger: logger)
+                let sessions = try await Self.sessions(since: since, on: connection, logger: logger)
+                try await connection.close()
+                return (applied, sessions)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        }
     }
 
     /// Applies missing migrations; returns the versions applied now.
@@ -76,17 +96,21 @@ public final class PostgresEventStore: EventStore, Service {
 
     public func recentSessions(since: Date) async throws(StorageError) -> [SessionSeed] {
         try await mapped { [self] in
-            var seeds: [SessionSeed] = []
-            let rows = try await client.query("""
-                SELECT DISTINCT ON (coalesce(hhash, ''), vid) coalesce(hhash, ''), vid, sid, created
-                FROM events WHERE created >= \(since) AND vid IS NOT NULL AND sid IS NOT NULL
-                ORDER BY coalesce(hhash, ''), vid, created DESC, seq DESC
-                """, logger: logger)
-            for try await (site, vid, sid, created) in rows.decode((String, String, String, Date).self) {
-                seeds.append(SessionSeed(site: site, vid: vid, sid: sid, lastSeen: Timestamp.truncated(created)))
-            }
-            return seeds.sorted { $0.lastSeen < $1.lastSeen }
+            try await client.withConnection { connection in try await Self.sessions(since: since, on: connection, logger: logger) }
         }
+    }
+
+    static func sessions(since: Date, on connection: PostgresConnection, logger: Logger) async throws -> [SessionSeed] {
+        var seeds: [SessionSeed] = []
+        let rows = try await connection.query("""
+            SELECT DISTINCT ON (coalesce(hhash, ''), vid) coalesce(hhash, ''), vid, sid, created
+            FROM events WHERE created >= \(since) AND vid IS NOT NULL AND sid IS NOT NULL
+            ORDER BY coalesce(hhash, ''), vid, created DESC, seq DESC
+            """, logger: logger)
+        for try await (site, vid, sid, created) in rows.decode((String, String, String, Date).self) {
+            seeds.append(SessionSeed(site: site, vid: vid, sid: sid, lastSeen: Timestamp.truncated(created)))
+        }
+        return seeds.sorted { $0.lastSeen < $1.lastSeen }
     }
 
     /// Runs `work`, turning driver errors into `StorageError`: SQL state class 53 (insufficient

@@ -30,16 +30,18 @@ public enum PostgresMigrations {
     }
 
     static func apply(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
-        try await client.withConnection { connection in
-            _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
-            do {
-                let applied = try await applyLocked(connection, logger: logger)
-                _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
-                return applied
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
-                throw error
-            }
+        try await client.withConnection { connection in try await apply(connection, logger: logger) }
+    }
+
+    static func apply(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+        do {
+            let applied = try await applyLocked(connection, logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            return applied
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            throw error
         }
     }
 

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TrackerConfig
 import TrackerCore
 import TrackerHTTP
+import TrackerPostgres
 import TrackerSQLite
 import TrackerStorage
 
@@ -13,7 +14,7 @@ import TrackerStorage
 /// concrete store.
 public final class TrackerServer: Sendable {
     public let configuration: TrackerConfiguration
-    public let store: SQLiteEventStore
+    public let store: any EventStore
     public let ingest: IngestQueue
     public let application: TrackerApplication
     public let http: HTTPServer
@@ -30,13 +31,12 @@ public final class TrackerServer: Sendable {
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let secrets = try DataSecrets.loadOrCreate(directory: data)
-        store = try SQLiteEventStore(path: configuration.databasePath,
-                                     durability: configuration.durability == "normal" ? .normal : .full,
-                                     maxDatabaseBytes: configuration.maxDatabaseBytes)
+        let since = clock.now().addingTimeInterval(-configuration.sessionTimeoutSeconds)
+        let backend = try await Self.openStore(configuration, sessionsSince: since, logger: logger)
+        store = backend.store
 
         let sessions = SessionTracker(timeout: configuration.sessionTimeoutSeconds)
-        let since = clock.now().addingTimeInterval(-configuration.sessionTimeoutSeconds)
-        for seed in try await store.recentSessions(since: since) {
+        for seed in backend.sessions {
             sessions.seed(site: seed.site, vid: seed.vid, sid: seed.sid, lastSeen: seed.lastSeen)
         }
         let pipeline = EventPipeline(
@@ -48,7 +48,7 @@ public final class TrackerServer: Sendable {
                 accountHashMixer: configuration.accountHashMixer),
             sessions: sessions, clock: clock)
 
-        ingest = IngestQueue(sink: store, sinkName: "sqlite", maxPendingEvents: configuration.ingestQueueCapacity,
+        ingest = IngestQueue(sink: store, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
                              commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
         fileThreads = NIOThreadPool(numberOfThreads: 2)
         fileThreads.start()
@@ -72,16 +72,36 @@ public final class TrackerServer: Sendable {
                           onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
                           headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds, logger: logger)
         // Services stop in reverse order: the listener first, then the queue drains into the store,
-        // then the last checkpoint empties the write-ahead log.
-        let checkpoints = CheckpointService(store: store, interval: .seconds(1), logger: logger)
+        // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
         let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map { [.init(service: AccessLogService(log: $0))] } ?? []
         group = ServiceGroup(configuration: .init(
-            services: [.init(service: checkpoints)] + logFlusher + [.init(service: ingest), .init(service: http)],
+            services: backend.services.map { .init(service: $0) } + logFlusher + [.init(service: ingest), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {
             logger.warning("configuration keys accepted but not used by this version: \(configuration.unusedLegacyKeys.joined(separator: ", "))")
         }
+    }
+
+    struct Backend {
+        let store: any EventStore
+        let name: String
+        let sessions: [SessionSeed]
+        let services: [any Service]
+    }
+
+    /// The one place that names concrete stores.
+    static func openStore(_ configuration: TrackerConfiguration, sessionsSince since: Date, logger: Logger) async throws -> Backend {
+        if configuration.storageBackend == "postgres", let url = configuration.postgresURL {
+            let prepared = try await PostgresEventStore.prepare(url: url, sessionsSince: since, logger: logger)
+            let store = try PostgresEventStore(url: url, logger: logger)
+            return Backend(store: store, name: "postgres", sessions: prepared.sessions, services: [store])
+        }
+        let store = try SQLiteEventStore(path: configuration.databasePath,
+                                         durability: configuration.durability == "normal" ? .normal : .full,
+                                         maxDatabaseBytes: configuration.maxDatabaseBytes)
+        return Backend(store: store, name: "sqlite", sessions: try await store.recentSessions(since: since),
+                       services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)])
     }
 
     static func siteRoot(_ site: SiteConfiguration) -> SiteRoot {

@@ -4,6 +4,7 @@ import Logging
 import TrackerConfig
 import TrackerCore
 import TrackerServer
+import TrackerPostgres
 import TrackerSQLite
 
 @main
@@ -91,6 +92,12 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
+        if configuration.storageBackend == "postgres", let url = configuration.postgresURL {
+            let prepared = try await PostgresEventStore.prepare(url: url, sessionsSince: Date())
+            let applied = prepared.applied.isEmpty ? "nothing to apply" : "applied \(prepared.applied.map(String.init).joined(separator: ", "))"
+            print("PostgreSQL: \(applied); schema version \(PostgresMigrations.all.last?.version ?? 0)")
+            return
+        }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let result = try SQLiteEventStore.migrate(path: configuration.databasePath)
         let applied = result.applied.isEmpty ? "nothing to apply" : "applied \(result.applied.map(String.init).joined(separator: ", "))"

@@ -29,7 +29,10 @@ struct PostgresEventStoreTests {
             #expect(try await store.count(EventQuery()) == 2_500)
         }
     }
+}
 
+/// What needs no server: addresses and the error contract when the server is down.
+@Suite struct PostgresURLTests {
     @Test func aServerThatIsDownIsUnavailable() async throws {
         let store = try PostgresEventStore(url: "postgres://postgres@127.0.0.1:1/none")
         let outcome: Result<Void, StorageError> = await withTaskGroup(of: Void.self) { group in
@@ -47,9 +50,7 @@ struct PostgresEventStoreTests {
             #expect({ if case .unavailable = error { true } else { false } }(), "\(error)")
         }
     }
-}
 
-@Suite struct PostgresURLTests {
     @Test func badURLsAreInvalid() {
         #expect(throws: StorageError.self) { try PostgresEventStore(url: "mysql://x@y/z") }
         #expect(throws: StorageError.self) { try PostgresEventStore(url: "postgres:///nohost") }

@@ -11,13 +11,31 @@ enum PostgresTestServer {
     static var url: String? { ProcessInfo.processInfo.environment[variable] }
     static let skipMessage = "set \(variable) to postgres://user@host:port/database to run the PostgreSQL tests"
 
-    static func withFreshStore(_ body: (PostgresEventStore) async throws -> Void) async throws {
+    /// A new empty database for `body`, dropped afterwards.
+    static func withFreshDatabase(_ body: (String) async throws -> Void) async throws {
         let base = try #require(url)
         let name = "tracker_test_\(UUID().uuidString.prefix(8).lowercased())"
         try await admin(base, "CREATE DATABASE \(name)")
         var parts = URLComponents(string: base)!
         parts.path = "/" + name
-        let store = try PostgresEventStore(url: parts.string!)
+        let outcome: Result<Void, any Error>
+        do {
+            try await body(parts.string!)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try await admin(base, "DROP DATABASE \(name) WITH (FORCE)")
+        try outcome.get()
+    }
+
+    static func withFreshStore(_ body: (PostgresEventStore) async throws -> Void) async throws {
+        try await withFreshDatabase { url in try await withStore(url, body) }
+    }
+
+    static func withStore(_ url: String, _ body: (PostgresEventStore) async throws -> Void) async throws {
+        // Tests run in parallel on one server: small pools stay under its connection limit.
+        let store = try PostgresEventStore(url: url, maxConnections: 2)
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await store.run() }
             defer { group.cancelAll() }
@@ -29,7 +47,6 @@ enum PostgresTestServer {
                 return .failure(error)
             }
         }
-        try await admin(base, "DROP DATABASE \(name) WITH (FORCE)")
         try outcome.get()
     }
 
