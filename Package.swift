@@ -61,6 +61,7 @@ let package = Package(
             name: "TrackerServer",
             dependencies: [
                 "TrackerCore", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerPostgres", "TrackerHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

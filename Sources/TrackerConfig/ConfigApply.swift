@@ -52,6 +52,10 @@ extension TrackerConfiguration {
         case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
         case "StoreRawIP": if let v = r.bool(value, path) { storeRawIP = v }
+        case "IPHashSecret":
+            if let v = r.string(value, path) {
+                if v.utf8.count >= 16 { ipHashSecret = v } else { r.problem(path, "at least 16 characters") }
+            }
         case "CookieDomain": if let v = r.string(value, path) { cookieDomain = v.isEmpty ? nil : v }
         case "CookieMaxAge": if let v = r.duration(value, path) { cookieMaxAgeSeconds = v }
         case "SessionTimeout": if let v = r.duration(value, path) { sessionTimeoutSeconds = v }

@@ -51,6 +51,7 @@ enum ConfigKeys {
         ConfigKey(name: "AccessLog", kind: .accessLog),
         ConfigKey(name: "RedirectAllowList", kind: .stringList),
         ConfigKey(name: "StoreRawIP", kind: .bool),
+        ConfigKey(name: "IPHashSecret", kind: .string),
         ConfigKey(name: "CookieDomain", kind: .string),
         ConfigKey(name: "CookieMaxAge", kind: .duration),
         ConfigKey(name: "SessionTimeout", kind: .duration),

@@ -27,6 +27,9 @@ public struct TrackerConfiguration: Sendable {
     public var accessLog: AccessLogConfiguration?
     public var redirectAllowList: [String] = []
     public var storeRawIP = false
+    /// The secret of the IP hash; when absent one is generated and kept in the data directory.
+    /// Nodes sharing a store must share it (and `PrefixPrivateHash`) for their hashes to agree.
+    public var ipHashSecret: String?
     public var cookieDomain: String?
     public var cookieMaxAgeSeconds = 400.0 * 86400
     public var sessionTimeoutSeconds = 30.0 * 60

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -42,7 +43,8 @@ public final class TrackerServer: Sendable {
         let pipeline = EventPipeline(
             configuration: PipelineConfiguration(
                 privateHashSalt: configuration.prefixPrivateHash ?? secrets.privateHashSalt,
-                ipHashKey: IPHashKey(bytes: secrets.ipHashKey),
+                ipHashKey: IPHashKey(bytes: configuration.ipHashSecret.map { Array(SHA256.hash(data: Array($0.utf8))) }
+                    ?? secrets.ipHashKey),
                 storeRawIP: configuration.storeRawIP,
                 urlCleaner: URLCleaner(filter: configuration.urlFilter, matchGroup: configuration.urlFilterMatchGroup),
                 accountHashMixer: configuration.accountHashMixer),

@@ -15,6 +15,8 @@ struct PostgresServerTests {
                 try await RunningServer.start { config in
                     config.storageBackend = "postgres"
                     config.postgresURL = url
+                    config.ipHashSecret = "shared by every node of the test"
+                    config.prefixPrivateHash = "shared salt"
                 }
             }
             let first = try await node()
@@ -24,6 +26,8 @@ struct PostgresServerTests {
             #expect(one.status == 200 && two.status == 200)
             _ = try first.client.get("/img/v1/", headers: ["Cookie": "vid=reader"])
             let events = try await first.server.store.events(EventQuery())
+            // Both nodes hash the same client the same way.
+            #expect(Set(events.compactMap { $0[.iphash] }).count == 1)
             #expect(Set(events.compactMap { $0[.ename] }) == ["from_one", "from_two"])
             #expect(events.first { $0[.ename] == "from_one" }?[.rel] == "1")
             let status = try first.client.get("/status")
