@@ -26,6 +26,7 @@ extension TrackerConfiguration {
                     r.problem(path, "expected postgres://user:password@host:port/database")
                 }
             }
+        case "SpoolSize": if let v = r.size(value, path) { spoolBytes = v }
         case "DataDirectory": if let v = r.string(value, path) { dataDirectory = v }
         case "Durability":
             if let v = r.string(value, path) {

@@ -9,6 +9,8 @@ public struct TrackerConfiguration: Sendable {
     /// `sqlite` (the embedded default) or `postgres`.
     public var storageBackend = "sqlite"
     public var postgresURL: String?
+    /// Disk for events waiting to reach a remote store.
+    public var spoolBytes = 1 << 30
     public var durability = "full"
     /// The embedded store's disk quota; nil means the disk is the limit.
     public var maxDatabaseBytes: Int?

@@ -18,7 +18,7 @@ extension TrackerApplication {
             "accepted_events": .number(Double(self.drops.acceptedCount)),
             "dropped_events": .object(drops),
             "spool": ingestJSON(stats),
-            "sinks": .array([sinkJSON(stats)]),
+            "sinks": .array(sinksJSON(stats)),
         ])
         return .json(.ok, JSONWriter.serialize(body))
     }
@@ -32,7 +32,7 @@ extension TrackerApplication {
             "uptime_seconds": .number(Date().timeIntervalSince(started).rounded()),
             "problem": problem.map { .string($0) } ?? .null,
             "spool": ingestJSON(stats),
-            "sinks": .array([sinkJSON(stats)]),
+            "sinks": .array(sinksJSON(stats)),
         ])
         var response = HTTPResponse.json(problem == nil ? .ok : .serviceUnavailable, JSONWriter.serialize(body))
         if problem != nil { response.headers.add(name: "retry-after", value: "5") }
@@ -58,12 +58,26 @@ extension TrackerApplication {
         ])
     }
 
-    /// In the embedded setup the store is the spool: its lag is the queue depth.
-    func sinkJSON(_ stats: IngestStats) -> JSONValue {
-        .object([
-            "name": .string(ingest.sinkName),
-            "state": .string(stats.consecutiveFailures > 0 ? "failing" : "ok"),
-            "lag_events": .number(Double(stats.depth)),
-        ])
+    /// In the embedded setup the store is the spool: its lag is the queue depth. A remote store
+    /// is fed from the spool: its lag is what waits there.
+    func sinksJSON(_ stats: IngestStats) -> [JSONValue] {
+        guard !deliveries.isEmpty else {
+            return [.object([
+                "name": .string(ingest.sinkName),
+                "state": .string(stats.consecutiveFailures > 0 ? "failing" : "ok"),
+                "lag_events": .number(Double(stats.depth)),
+            ])]
+        }
+        return deliveries.map { delivery in
+            let status = delivery.status
+            return .object([
+                "name": .string(status.name),
+                "state": .string(status.failing ? "failing" : "ok"),
+                "lag_bytes": .number(Double(status.pendingBytes)),
+                "delivered_events": .number(Double(status.deliveredEvents)),
+                "failures": .number(Double(status.failures)),
+                "last_error": status.lastError.map { .string($0) } ?? .null,
+            ])
+        }
     }
 }

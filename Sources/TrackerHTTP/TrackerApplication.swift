@@ -11,6 +11,8 @@ public final class TrackerApplication: HTTPResponder {
     let parser: HitParser
     let pipeline: EventPipeline
     let ingest: IngestQueue
+    /// Sinks fed from the spool, when the store is remote.
+    let deliveries: [SpoolDelivery]
     public let limiter: ConcurrencyLimiter
     public let drops = DropCounters()
     let clientAddress: ClientAddress
@@ -25,11 +27,13 @@ public final class TrackerApplication: HTTPResponder {
     let versionSegment: String
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
+                deliveries: [SpoolDelivery] = [],
                 files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], logger: Logger) {
         self.settings = settings
         self.parser = HitParser(limits: limits)
         self.pipeline = pipeline
         self.ingest = ingest
+        self.deliveries = deliveries
         self.limiter = ConcurrencyLimiter(limit: settings.maximumConnections)
         self.clientAddress = ClientAddress(trustedProxies: settings.trustedProxies)
         self.cookie = VisitorCookie(maxAgeSeconds: settings.cookieMaxAgeSeconds, domain: settings.cookieDomain)

@@ -50,7 +50,7 @@ public final class TrackerServer: Sendable {
                 accountHashMixer: configuration.accountHashMixer),
             sessions: sessions, clock: clock)
 
-        ingest = IngestQueue(sink: store, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
+        ingest = IngestQueue(sink: backend.ingestSink, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
                              commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
         fileThreads = NIOThreadPool(numberOfThreads: 2)
         fileThreads.start()
@@ -60,7 +60,7 @@ public final class TrackerServer: Sendable {
             limits: HitLimits(maxFields: configuration.maxFields, maxValueLength: configuration.maxValueLength,
                               maxBatchEvents: configuration.maxBatchEvents,
                               ignoreQueryParamsKey: configuration.ignoreQueryParamsKey),
-            pipeline: pipeline, ingest: ingest,
+            pipeline: pipeline, ingest: ingest, deliveries: backend.deliveries,
             files: StaticFileServer(pool: fileThreads, cache: FileCache(capacityBytes: configuration.fileCacheBytes)),
             publicRoot: SiteRoot(hosts: ["*"], root: configuration.staticDirectory, options: FileServingOptions()),
             sites: configuration.sites.map(Self.siteRoot), logger: logger)
@@ -86,24 +86,42 @@ public final class TrackerServer: Sendable {
     }
 
     struct Backend {
+        /// Where stored events are read.
         let store: any EventStore
+        /// The ack point: the store itself (SQLite), or the local spool in front of a remote one.
+        let ingestSink: any EventSink
         let name: String
         let sessions: [SessionSeed]
         let services: [any Service]
+        let deliveries: [SpoolDelivery]
     }
 
     /// The one place that names concrete stores.
     static func openStore(_ configuration: TrackerConfiguration, sessionsSince since: Date, logger: Logger) async throws -> Backend {
         if configuration.storageBackend == "postgres", let url = configuration.postgresURL {
-            let prepared = try await PostgresEventStore.prepare(url: url, sessionsSince: since, logger: logger)
+            // A database that is down at start must not stop ingestion: events wait in the spool,
+            // and the delivery migrates before its first batch.
+            var sessions: [SessionSeed] = []
+            var migrated = false
+            do {
+                sessions = try await PostgresEventStore.prepare(url: url, sessionsSince: since, logger: logger).sessions
+                migrated = true
+            } catch {
+                logger.warning("PostgreSQL is not reachable at start (\(error)): events will wait in the spool")
+            }
             let store = try PostgresEventStore(url: url, logger: logger)
-            return Backend(store: store, name: "postgres", sessions: prepared.sessions, services: [store])
+            let spool = try DiskSpool(directory: (configuration.dataDirectory as NSString).appendingPathComponent("spool"),
+                                      maxBytes: configuration.spoolBytes)
+            let delivery = SpoolDelivery(spool: spool, sink: store, name: "postgres",
+                                         prepare: { [migrated] in if !migrated { try await store.migrate() } }, logger: logger)
+            return Backend(store: store, ingestSink: spool, name: "spool", sessions: sessions, services: [store, delivery],
+                           deliveries: [delivery])
         }
         let store = try SQLiteEventStore(path: configuration.databasePath,
                                          durability: configuration.durability == "normal" ? .normal : .full,
                                          maxDatabaseBytes: configuration.maxDatabaseBytes)
-        return Backend(store: store, name: "sqlite", sessions: try await store.recentSessions(since: since),
-                       services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)])
+        return Backend(store: store, ingestSink: store, name: "sqlite", sessions: try await store.recentSessions(since: since),
+                       services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)], deliveries: [])
     }
 
     static func siteRoot(_ site: SiteConfiguration) -> SiteRoot {

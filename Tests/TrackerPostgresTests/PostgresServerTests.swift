@@ -5,45 +5,86 @@ import TrackerCore
 import TrackerStorage
 import TrackerTesting
 
-/// The whole server with PostgreSQL as its store: two tracker nodes on one database, as when
-/// scaling out.
+/// The whole server with PostgreSQL as its store, fed through the local spool: several tracker
+/// nodes on one database, as when scaling out, and a database that is down.
 @Suite(.serialized, .enabled(if: PostgresTestServer.url != nil, Comment(rawValue: PostgresTestServer.skipMessage)))
 struct PostgresServerTests {
+    func node(_ url: String, data: String? = nil) async throws -> RunningServer {
+        try await RunningServer.start { config in
+            config.storageBackend = "postgres"
+            config.postgresURL = url
+            config.ipHashSecret = "shared by every node of the test"
+            config.prefixPrivateHash = "shared salt"
+            if let data { config.dataDirectory = data }
+        }
+    }
+
+    /// Delivery from the spool is asynchronous: wait until the store has `count` events.
+    func stored(_ server: RunningServer, count: Int) async throws -> [Event] {
+        for _ in 0..<250 {
+            let events = try await server.server.store.events(EventQuery())
+            if events.count >= count { return events }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await server.server.store.events(EventQuery())
+    }
+
     @Test func twoNodesWriteToOneDatabaseAndSessionsSurviveARestart() async throws {
         try await PostgresTestServer.withFreshDatabase { url in
-            func node() async throws -> RunningServer {
-                try await RunningServer.start { config in
-                    config.storageBackend = "postgres"
-                    config.postgresURL = url
-                    config.ipHashSecret = "shared by every node of the test"
-                    config.prefixPrivateHash = "shared salt"
-                }
-            }
-            let first = try await node()
-            let second = try await node()
+            let first = try await node(url)
+            let second = try await node(url)
             let one = try first.client.post("/str/v1/", body: #"{"ename":"from_one","rel":1}"#)
             let two = try second.client.post("/str/v1/", body: #"{"ename":"from_two"}"#)
             #expect(one.status == 200 && two.status == 200)
             _ = try first.client.get("/img/v1/", headers: ["Cookie": "vid=reader"])
-            let events = try await first.server.store.events(EventQuery())
-            // Both nodes hash the same client the same way.
-            #expect(Set(events.compactMap { $0[.iphash] }).count == 1)
+            let events = try await stored(first, count: 3)
             #expect(Set(events.compactMap { $0[.ename] }) == ["from_one", "from_two"])
             #expect(events.first { $0[.ename] == "from_one" }?[.rel] == "1")
-            let status = try first.client.get("/status")
-            #expect((status.json?["sinks"] as? [[String: Any]])?.first?["name"] as? String == "postgres")
+            // Both nodes hash the same client the same way.
+            #expect(Set(events.compactMap { $0[.iphash] }).count == 1)
+            let sinks = try #require(try first.client.get("/status").json?["sinks"] as? [[String: Any]])
+            #expect(sinks.first?["name"] as? String == "postgres")
+            #expect(sinks.first?["state"] as? String == "ok")
             let sid = try #require(events.first { $0[.vid] == "reader" }?[.sid])
             try await first.stop()
             try await second.stop()
 
-            let restarted = try await node()
-            let pixel = try restarted.client.get("/img/v1/", headers: ["Cookie": "vid=reader"])
-            #expect(pixel.status == 200)
-            let all = try await restarted.server.store.events(EventQuery())
-            #expect(all.count == 4, "\(all.map { ($0[.ename], $0[.vid]) })")
-            let sids = all.filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
+            let restarted = try await node(url)
+            #expect(try restarted.client.get("/img/v1/", headers: ["Cookie": "vid=reader"]).status == 200)
+            let sids = try await stored(restarted, count: 4).filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
             #expect(sids == [sid, sid])
             try await restarted.stop()
         }
+    }
+
+    /// The database does not exist yet when the node starts and takes events: they wait in the
+    /// spool (health stays 200, status says failing) and arrive once it does.
+    @Test func eventsWaitInTheSpoolUntilTheDatabaseIsThere() async throws {
+        let base = try #require(PostgresTestServer.url)
+        let name = "tracker_late_\(UUID().uuidString.prefix(8).lowercased())"
+        var parts = try #require(URLComponents(string: base))
+        parts.path = "/" + name
+        let url = try #require(parts.string)
+        let server = try await node(url)
+        for n in 0..<5 {
+            #expect(try server.client.post("/str/v1/", body: #"{"ename":"early","n":\#(n)}"#).status == 200)
+        }
+        // The store gives up on an operation after 5 s: then the sink reports failing.
+        var state: String?
+        for _ in 0..<100 where state != "failing" {
+            try await Task.sleep(for: .milliseconds(100))
+            state = (try server.client.get("/status").json?["sinks"] as? [[String: Any]])?.first?["state"] as? String
+        }
+        #expect(state == "failing")
+        #expect(try server.client.get("/health").status == 200)
+        try await PostgresTestServer.admin(base, "CREATE DATABASE \(name)")
+        var delivered: [Event] = []
+        for _ in 0..<400 where delivered.count < 5 {
+            try await Task.sleep(for: .milliseconds(25))
+            delivered = (try? await server.server.store.events(EventQuery())) ?? []
+        }
+        #expect(delivered.count == 5)
+        try await server.stop()
+        try await PostgresTestServer.admin(base, "DROP DATABASE \(name) WITH (FORCE)")
     }
 }
