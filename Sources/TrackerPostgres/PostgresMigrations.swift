@@ -6,14 +6,8 @@ import TrackerStorage
 /// Forward-only numbered migrations (Migrations/, embedded in the binary), each in a transaction,
 /// under an advisory lock so that several tracker nodes starting together apply each once.
 public enum PostgresMigrations {
-    public struct Migration: Sendable {
-        public let version: Int
-        public let name: String
-        public let sql: String
-    }
-
-    public static let all: [Migration] = [
-        Migration(version: 1, name: "events", sql: String(decoding: PackageResources._001_events_sql, as: UTF8.self)),
+    public static let all: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "events", sql: PackageResources._001_events_sql),
     ]
 
     static let lockKey = 7_468_123_001

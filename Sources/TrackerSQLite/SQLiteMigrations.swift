@@ -6,15 +6,9 @@ import TrackerStorage
 /// executable needs no resource folder). Applied at start in one transaction each, recorded in
 /// `schema_migrations`.
 public enum SQLiteMigrations {
-    public struct Migration: Sendable {
-        public let version: Int
-        public let name: String
-        public let sql: String
-    }
-
-    public static let all: [Migration] = [
-        Migration(version: 1, name: "events", sql: String(decoding: PackageResources._001_events_sql, as: UTF8.self)),
-        Migration(version: 2, name: "rollups", sql: String(decoding: PackageResources._002_rollups_sql, as: UTF8.self)),
+    public static let all: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "events", sql: PackageResources._001_events_sql),
+        SchemaMigration(version: 2, name: "rollups", sql: PackageResources._002_rollups_sql),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
