@@ -76,7 +76,7 @@ public struct HTTPResponse: Sendable {
     /// The one shape of every JSON error: `{"error": "..."}`.
     public static func error(_ status: HTTPResponseStatus, _ message: String) -> HTTPResponse {
         var out = "{\"error\":"
-        JSONQuote.append(message, to: &out)
+        JSONWriter.quote(message, into: &out)
         out += "}"
         return json(status, out)
     }

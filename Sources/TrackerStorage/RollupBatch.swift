@@ -32,8 +32,6 @@ public struct RollupBatch: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { dailyEvents.isEmpty }
-
     public mutating func add(_ event: Event) {
         let site = event[.hhash] ?? ""
         let day = String(Timestamp.format(event.created).prefix(10))
