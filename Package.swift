@@ -19,6 +19,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "SQLite3", path: "Sources/SQLite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TrackerCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -49,7 +50,7 @@ let package = Package(
         .target(
             name: "TrackerHTTP",
             dependencies: [
-                "TrackerCore", "TrackerStorage",
+                "TrackerCore", "TrackerStorage", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

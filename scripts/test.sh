@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsqlite3-dev sqlite3 curl postgresql-15; do
+for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip postgresql-15; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

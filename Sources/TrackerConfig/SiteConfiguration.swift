@@ -12,6 +12,7 @@ public struct SiteConfiguration: Sendable, Equatable {
     public var cacheControl: [(pattern: String, value: String)] = []
     public var immutableFingerprinted = true
     public var precompressed = true
+    public var compress = true
 
     public init(hosts: [String], root: String) {
         self.hosts = hosts
@@ -21,10 +22,10 @@ public struct SiteConfiguration: Sendable, Equatable {
     public static func == (a: SiteConfiguration, b: SiteConfiguration) -> Bool {
         a.hosts == b.hosts && a.root == b.root && a.indexFiles == b.indexFiles && a.spaFallback == b.spaFallback
             && a.cacheControl.map(\.pattern) == b.cacheControl.map(\.pattern) && a.cacheControl.map(\.value) == b.cacheControl.map(\.value)
-            && a.immutableFingerprinted == b.immutableFingerprinted && a.precompressed == b.precompressed
+            && a.immutableFingerprinted == b.immutableFingerprinted && a.precompressed == b.precompressed && a.compress == b.compress
     }
 
-    static let keys: Set<String> = ["Hosts", "Root", "Index", "SPA", "CacheControl", "ImmutableFingerprinted", "Precompressed"]
+    static let keys: Set<String> = ["Hosts", "Root", "Index", "SPA", "CacheControl", "ImmutableFingerprinted", "Precompressed", "Compress"]
 
     static func read(_ value: JSONValue, _ path: String, _ r: inout ConfigValues) -> [SiteConfiguration]? {
         r.objectList(value, path, keys: keys) { r, fields, itemPath in
@@ -41,6 +42,7 @@ public struct SiteConfiguration: Sendable, Equatable {
             if let v = fields["SPA"] { site.spaFallback = r.string(v, "\(itemPath).SPA") }
             if let v = fields["ImmutableFingerprinted"] { site.immutableFingerprinted = r.bool(v, "\(itemPath).ImmutableFingerprinted") ?? true }
             if let v = fields["Precompressed"] { site.precompressed = r.bool(v, "\(itemPath).Precompressed") ?? true }
+            if let v = fields["Compress"] { site.compress = r.bool(v, "\(itemPath).Compress") ?? true }
             if let v = fields["CacheControl"] {
                 site.cacheControl = r.objectList(v, "\(itemPath).CacheControl", keys: ["Pattern", "Value"]) { r, rule, rulePath in
                     guard let p = rule["Pattern"].flatMap({ r.string($0, "\(rulePath).Pattern") }),

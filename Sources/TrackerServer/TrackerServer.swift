@@ -129,7 +129,7 @@ public final class TrackerServer: Sendable {
             indexFiles: site.indexFiles, spaFallback: site.spaFallback,
             cacheControl: CacheControlRules(rules: site.cacheControl.map { .init(pattern: $0.pattern, value: $0.value) },
                                             immutableFingerprinted: site.immutableFingerprinted),
-            precompressed: site.precompressed))
+            precompressed: site.precompressed, compress: site.compress))
     }
 
     static func httpSettings(_ c: TrackerConfiguration) -> HTTPSettings {

@@ -14,6 +14,7 @@ import TrackerTesting
         try "console.log(1)".write(toFile: root + "/assets/app.3f2a9c1b.js", atomically: true, encoding: .utf8)
         try Data("BROTLI".utf8).write(to: URL(fileURLWithPath: root + "/assets/site.css.br"))
         try Data("GZIP".utf8).write(to: URL(fileURLWithPath: root + "/assets/site.css.gz"))
+        try String(repeating: ".rule { color: red; }\n", count: 500).write(toFile: root + "/assets/big.css", atomically: true, encoding: .utf8)
         let big = Data((0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try big.write(to: URL(fileURLWithPath: root + "/big.bin"))
         let server = try await RunningServer.start { config in
@@ -70,6 +71,30 @@ import TrackerTesting
             let plain = try server.client.get("/assets/site.css", headers: host)
             #expect(plain.text == "body{}" && plain.header("content-encoding") == nil)
             #expect(br.header("etag") != plain.header("etag"))
+        }
+    }
+
+    @Test func textIsGzippedOnTheFlyForClientsThatAcceptIt() async throws {
+        try await withSite { server, root in
+            let original = try String(contentsOfFile: root + "/assets/big.css", encoding: .utf8)
+            let gzipped = try server.client.get("/assets/big.css", headers: host.merging(["Accept-Encoding": "gzip, deflate"]) { $1 })
+            #expect(gzipped.header("content-encoding") == "gzip")
+            #expect(gzipped.header("vary") == "Accept-Encoding")
+            #expect(gzipped.body.count < original.utf8.count / 10)
+            let file = server.directory.file("body.gz")
+            try Data(gzipped.body).write(to: URL(fileURLWithPath: file))
+            #expect(try Shell.run("gzip", ["-dc", file]) == original)
+            let plain = try server.client.get("/assets/big.css", headers: host)
+            #expect(plain.header("content-encoding") == nil && plain.text == original)
+            #expect(plain.header("vary") == "Accept-Encoding")
+            #expect(plain.header("etag") != gzipped.header("etag"))
+            let etag = try #require(gzipped.header("etag"))
+            let revalidated = try server.client.get("/assets/big.css", headers: host.merging(["Accept-Encoding": "gzip", "If-None-Match": etag]) { $1 })
+            #expect(revalidated.status == 304)
+            let part = try server.client.get("/assets/big.css", headers: host.merging(["Accept-Encoding": "gzip", "Range": "bytes=0-5"]) { $1 })
+            #expect(part.status == 206 && part.text == ".rule " && part.header("content-encoding") == nil)
+            // Small files and images are sent as they are.
+            #expect(try server.client.get("/index.html", headers: host.merging(["Accept-Encoding": "gzip"]) { $1 }).header("content-encoding") == nil)
         }
     }
 

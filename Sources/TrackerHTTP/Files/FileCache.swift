@@ -42,6 +42,21 @@ public final class FileCache: Sendable {
         return bytes
     }
 
+    /// The file gzipped, compressed once per version of the file and kept like the file itself.
+    public func gzipped(path: String, size: Int, modified: Date) -> [UInt8]? {
+        let key = path + "\u{0}gzip"
+        let cached: [UInt8]? = state.withLock { state in
+            guard let entry = state.entries[key], entry.size == size, entry.modified == modified else { return nil }
+            return entry.bytes
+        }
+        if let cached { return cached }
+        guard let original = bytes(path: path, size: size, modified: modified), let compressed = Gzip.compress(original) else {
+            return nil
+        }
+        insert(key, Entry(size: size, modified: modified, bytes: compressed, lastUse: 0))
+        return compressed
+    }
+
     public var usedBytes: Int { state.withLock { $0.bytes } }
 
     func insert(_ path: String, _ entry: Entry) {

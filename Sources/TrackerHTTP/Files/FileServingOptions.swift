@@ -7,9 +7,13 @@ public struct FileServingOptions: Sendable {
     public var cacheControl: CacheControlRules
     /// Serve `name.br` / `name.gz` next to `name` to clients that accept them.
     public var precompressed: Bool
+    /// gzip text files of 1 KiB to the cache's file limit on the fly (compressed once, kept in the
+    /// memory cache) for clients that accept it, when there is no precompressed sibling.
+    public var compress: Bool
 
     public init(indexFiles: [String] = ["index.html"], spaFallback: String? = nil,
-                cacheControl: CacheControlRules = CacheControlRules(), precompressed: Bool = true) {
+                cacheControl: CacheControlRules = CacheControlRules(), precompressed: Bool = true, compress: Bool = true) {
+        self.compress = compress
         self.indexFiles = indexFiles
         self.spaFallback = spaFallback
         self.cacheControl = cacheControl

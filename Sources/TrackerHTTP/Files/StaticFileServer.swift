@@ -37,20 +37,31 @@ public final class StaticFileServer: Sendable {
         guard let file = FileLookup.find(root: root, relativePath: relativePath, options: options) else {
             return .error(.notFound, "not found")
         }
-        let variant = FileLookup.variant(of: file, acceptEncoding: request.headers.first(name: "accept-encoding"), options: options)
+        let acceptEncoding = request.headers.first(name: "accept-encoding")
+        let variant = FileLookup.variant(of: file, acceptEncoding: acceptEncoding, options: options)
+        let contentType = MediaTypes.type(forPath: file.path)
+        let compressible = options.compress && !file.hasCompressedSiblings && Gzip.isCompressible(contentType)
+            && (1024...cache.maxFileBytes).contains(variant.size)
+        let gzip = compressible && request.headers.first(name: "range") == nil
+            && acceptEncoding.map(FileLookup.acceptedEncodings)?.contains("gzip") == true
+        let etag = gzip ? String(variant.etag.dropLast()) + "-gzip\"" : variant.etag
         var headers: HTTPHeaders = [
-            "content-type": MediaTypes.type(forPath: file.path),
+            "content-type": contentType,
             "last-modified": HTTPDate.format(variant.modified),
-            "etag": variant.etag,
+            "etag": etag,
             "cache-control": options.cacheControl.value(for: file.relative),
             "accept-ranges": "bytes",
             "x-content-type-options": "nosniff",
         ]
-        if let encoding = variant.encoding { headers.add(name: "content-encoding", value: encoding) }
-        if file.hasCompressedSiblings { headers.add(name: "vary", value: "Accept-Encoding") }
-        if Conditional.notModified(request.headers, etag: variant.etag, modified: variant.modified) {
+        if let encoding = variant.encoding ?? (gzip ? "gzip" : nil) { headers.add(name: "content-encoding", value: encoding) }
+        if file.hasCompressedSiblings || compressible { headers.add(name: "vary", value: "Accept-Encoding") }
+        if Conditional.notModified(request.headers, etag: etag, modified: variant.modified) {
             headers.remove(name: "content-type")
             return HTTPResponse(status: .notModified, headers: headers)
+        }
+        if gzip, let compressed = cache.gzipped(path: variant.path, size: variant.size, modified: variant.modified) {
+            headers.remove(name: "accept-ranges")
+            return HTTPResponse(status: .ok, headers: headers, body: compressed)
         }
         var range = ByteRange.parse(request.headers.first(name: "range"), size: variant.size)
         if !Conditional.rangeApplies(request.headers, etag: variant.etag, modified: variant.modified) { range = .whole }
