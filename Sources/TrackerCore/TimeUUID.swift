@@ -25,9 +25,25 @@ public enum TimeUUID {
         Int(uuid.uuid.6 >> 4)
     }
 
-    /// Canonical lower-case text, as stored and returned.
+    /// Canonical lower-case text, as stored and returned. Written out byte by byte: ids are
+    /// minted two or three times per request, and `uuidString.lowercased()` allocates twice.
     public static func text(_ uuid: UUID) -> String {
-        uuid.uuidString.lowercased()
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: uuid.uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var position = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    out[position] = digits[Int(byte >> 4)]
+                    out[position + 1] = digits[Int(byte & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
+        }
     }
 
     /// The creation time encoded in a v7 or v1 UUID, if any.

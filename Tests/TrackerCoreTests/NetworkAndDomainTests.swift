@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TrackerCore
 
@@ -68,6 +69,13 @@ import Testing
         #expect(Timestamp.parse("2026-09-21T14:13:20.123Z") == date)
         #expect(Timestamp.parse("2026-09-21T14:13:20Z") == Timestamp.date(milliseconds: 1_790_000_000_000))
         #expect(Timestamp.parse("yesterday") == nil)
+    }
+
+    @Test func uuidTextIsFoundationsInLowerCase() {
+        for _ in 0..<1000 {
+            let uuid = UUID()
+            #expect(TimeUUID.text(uuid) == uuid.uuidString.lowercased())
+        }
     }
 
     @Test func v1TimestampsAreDecoded() throws {
