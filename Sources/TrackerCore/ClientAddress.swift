@@ -63,6 +63,21 @@ public struct ClientAddress: Sendable {
         return Self.text(client)
     }
 
+    /// The `for=` addresses of a standard `Forwarded` header (RFC 7239), in order, as
+    /// `X-Forwarded-For` would list them: `for=192.0.2.60;proto=http, for="[2001:db8::1]:4711"`.
+    public static func forwardedFor(_ headers: [String]) -> [String] {
+        headers.flatMap { $0.split(separator: ",") }.compactMap { element in
+            for pair in element.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, ASCII.trimmed(String(parts[0])).lowercased() == "for" else { continue }
+                var value = ASCII.trimmed(String(parts[1]))
+                if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+                return value
+            }
+            return nil
+        }
+    }
+
     func isTrusted(_ bytes: [UInt8]) -> Bool {
         trustedProxies.contains { $0.contains(bytes) }
     }

@@ -8,7 +8,7 @@ extension TrackerApplication {
         let stats = ingest.stats
         var drops: [String: JSONValue] = [:]
         for (reason, count) in self.drops.snapshot { drops[reason.rawValue] = .number(Double(count)) }
-        let client = clientAddress.resolve(peer: request.peerIP, forwardedFor: request.headers["x-forwarded-for"])
+        let client = clientIP(request)
         let body: JSONValue = .object([
             "version": .string(settings.version),
             "uptime_seconds": .number(Date().timeIntervalSince(started).rounded()),

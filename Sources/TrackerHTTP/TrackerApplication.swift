@@ -45,7 +45,7 @@ public final class TrackerApplication: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
-        let client = clientAddress.resolve(peer: request.peerIP, forwardedFor: request.headers["x-forwarded-for"])
+        let client = clientIP(request)
         guard let verdict = settings.rateLimits.check(path: request.path, clientAddress: client, headers: request.headers,
                                                       now: Self.uptime()) else {
             return route(request, client: client, limited: false, respond)
@@ -118,6 +118,14 @@ public final class TrackerApplication: HTTPResponder {
             return respond(response)
         }
         files.respond(root: site.root, relativePath: request.path, request: request, options: site.options, respond)
+    }
+
+    /// The client's address: `X-Forwarded-For`, else the standard `Forwarded`, believed only from
+    /// trusted proxies.
+    func clientIP(_ request: HTTPRequest) -> String? {
+        let legacy = request.headers["x-forwarded-for"]
+        let chain = legacy.isEmpty ? ClientAddress.forwardedFor(request.headers["forwarded"]) : legacy
+        return clientAddress.resolve(peer: request.peerIP, forwardedFor: chain)
     }
 
     func withCORS(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {

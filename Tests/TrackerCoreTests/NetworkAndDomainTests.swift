@@ -15,6 +15,13 @@ import Testing
         #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: ["[2001:db8::1]:443"]) == "2001:db8::1")
     }
 
+    @Test func theStandardForwardedHeaderIsRead() {
+        let chain = ClientAddress.forwardedFor([#"for=192.0.2.60;proto=http;by=203.0.113.43, for="[2001:db8:cafe::17]:4711""#, "For=198.51.100.9"])
+        #expect(chain == ["192.0.2.60", "[2001:db8:cafe::17]:4711", "198.51.100.9"])
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: ClientAddress.forwardedFor([#"for="[2001:db8:cafe::17]:4711""#])) == "2001:db8:cafe::17")
+        #expect(ClientAddress.forwardedFor(["proto=https"]).isEmpty)
+    }
+
     @Test func junkInForwardedForFallsBackToTheLastGoodAddress() {
         #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: ["junk"]) == "10.0.0.2")
         #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: []) == "10.0.0.2")

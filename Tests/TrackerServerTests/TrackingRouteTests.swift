@@ -200,6 +200,8 @@ import TrackerTesting
             #expect(response.header("set-cookie")?.contains("; Secure") == true)
             let event = try #require(try await stored(server).first)
             #expect(event[.ip] == "198.51.100.7")
+            _ = try server.client.get("/tr/v1/ename/standard", headers: ["Forwarded": "for=198.51.100.8;proto=https"])
+            #expect(try await stored(server).first { $0[.ename] == "standard" }?[.ip] == "198.51.100.8")
         }
     }
 
