@@ -46,7 +46,8 @@ public final class TrackerApplication: HTTPResponder {
 
     public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         let client = clientIP(request)
-        guard let verdict = settings.rateLimits.check(path: request.path, clientAddress: client, headers: request.headers,
+        // No limits configured: no clock read on the hot path.
+        guard !settings.rateLimits.rules.isEmpty, let verdict = settings.rateLimits.check(path: request.path, clientAddress: client, headers: request.headers,
                                                       now: Self.uptime()) else {
             return route(request, client: client, limited: false, respond)
         }

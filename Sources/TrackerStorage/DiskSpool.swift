@@ -21,7 +21,7 @@ public struct SpoolCursor: Sendable, Equatable, Comparable {
 /// records (`length`, `crc32`, event JSON). As the ingest queue's sink it is the ack point (one
 /// `fdatasync` per batch); a `SpoolDelivery` moves what it holds to the store, keeping a cursor.
 /// A torn tail left by a crash is cut off at start. Past `maxBytes` appends fail as `.full`.
-public final class DiskSpool: BlockingEventSink, @unchecked Sendable {
+public final class DiskSpool: BlockingEventSink {
     struct State {
         var segments: [Int: Int] = [:]   // segment number → durable size
         var current = 1

@@ -25,6 +25,8 @@ public final class IngestQueue: Service, @unchecked Sendable {
     }
 
     let sink: any EventSink
+    /// The same sink when it can store on this thread directly (decided once, not per commit).
+    let blockingSink: (any BlockingEventSink)?
     public let sinkName: String
     let policy: CommitPolicy
     public let maxPendingEvents: Int
@@ -41,6 +43,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
     public init(sink: any EventSink, sinkName: String, maxBatchEvents: Int = 2000, maxPendingEvents: Int = 100_000,
                 commitDelay: Duration = .milliseconds(1), logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
+        self.blockingSink = sink as? any BlockingEventSink
         self.sinkName = sinkName
         let delay = UInt64(commitDelay.components.seconds) * 1_000_000_000 + UInt64(commitDelay.components.attoseconds / 1_000_000_000)
         self.policy = CommitPolicy(maxBatchEvents: maxBatchEvents, delayNanoseconds: delay)
@@ -118,7 +121,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
     }
 
     func store(_ events: [Event]) -> Result<Void, StorageError> {
-        if let blocking = sink as? any BlockingEventSink {
+        if let blocking = blockingSink {
             return Result { () throws(StorageError) in try blocking.appendBlocking(events) }
         }
         let done = DispatchSemaphore(value: 0)
