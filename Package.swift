@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "SQLite3", path: "Sources/SQLite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -50,8 +51,9 @@ let package = Package(
         .target(
             name: "TrackerHTTP",
             dependencies: [
-                "TrackerCore", "TrackerStorage", "CZlib",
+                "TrackerCore", "TrackerStorage", "TrackerConfig", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +80,14 @@ let package = Package(
         ),
         .target(
             name: "TrackerTesting",
-            dependencies: ["TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerServer"],
+            dependencies: [
+                "TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Tests/TrackerTesting"
         ),
         .testTarget(name: "TrackerCoreTests", dependencies: ["TrackerCore", "TrackerTesting"]),
@@ -86,7 +95,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "TrackerStorageTests",
                     dependencies: ["TrackerStorage", "TrackerSQLite", "TrackerTesting"]),
-        .testTarget(name: "TrackerHTTPTests", dependencies: ["TrackerHTTP"]),
+        .testTarget(name: "TrackerHTTPTests", dependencies: ["TrackerHTTP", "TrackerConfig"]),
         .testTarget(name: "TrackerPostgresTests", dependencies: [
             "TrackerPostgres", "TrackerServer", "TrackerConfig", "TrackerTesting",
             .product(name: "PostgresNIO", package: "postgres-nio"),

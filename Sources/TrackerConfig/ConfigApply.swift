@@ -49,6 +49,16 @@ extension TrackerConfiguration {
             }
         case "RateLimits": if let v = RateLimitConfiguration.read(value, path, &r) { rateLimits = v }
         case "Sites": if let v = SiteConfiguration.read(value, path, &r) { sites = v }
+        case "Routes": if let v = ProxyRouteConfiguration.read(value, path, &r) { routes = v }
+        case "ProxyUrl":
+            if let text = r.string(value, path), !text.isEmpty {
+                if let address = UpstreamAddress(text) { proxyURL = address }
+                else { r.problem(path, "expected http://HOST:PORT or https://HOST:PORT") }
+            }
+        case "ProxyUrlFilter":
+            if case .string(let s) = value, s.isEmpty { proxyURLFilter = nil } else { proxyURLFilter = r.regex(value, path) }
+        case "ProxyForceJson": if let v = r.bool(value, path) { proxyForceJSON = v }
+        case "IgnoreProxyOptions": if let v = r.bool(value, path) { ignoreProxyOptions = v }
         case "AccessLog": accessLog = AccessLogConfiguration.read(value, path, &r)
         case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
@@ -92,6 +102,9 @@ extension TrackerConfiguration {
     }
 
     mutating func validate(_ r: inout ConfigValues) {
+        if let proxyURL {
+            routes.append(.shorthand(proxyURL, filter: proxyURLFilter, forceJSON: proxyForceJSON, answerOptions: !ignoreProxyOptions))
+        }
         if storageBackend == "postgres", postgresURL == nil {
             r.problem("$.PostgresURL", "required when StorageBackend is \"postgres\"")
         }

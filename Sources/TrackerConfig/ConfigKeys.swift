@@ -8,6 +8,8 @@ enum ConfigKind: Sendable {
     case sites
     /// An `AccessLogConfiguration` object.
     case accessLog
+    /// A list of `ProxyRouteConfiguration` objects.
+    case routes
     /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
     case later
 }
@@ -48,6 +50,7 @@ enum ConfigKeys {
         ConfigKey(name: "TrustedProxies", kind: .stringList),
         ConfigKey(name: "RateLimits", kind: .rateLimits),
         ConfigKey(name: "Sites", kind: .sites),
+        ConfigKey(name: "Routes", kind: .routes),
         ConfigKey(name: "FileCacheSize", kind: .size),
         ConfigKey(name: "AccessLog", kind: .accessLog),
         ConfigKey(name: "RedirectAllowList", kind: .stringList),
@@ -78,11 +81,15 @@ enum ConfigKeys {
         ConfigKey(name: "MaxHeaderBytes", kind: .int),
         ConfigKey(name: "RequestHeaderTimeout", kind: .duration),
         ConfigKey(name: "ProxyPort", kind: .string),
+        ConfigKey(name: "ProxyUrl", kind: .string),
+        ConfigKey(name: "ProxyUrlFilter", kind: .regex),
+        ConfigKey(name: "ProxyForceJson", kind: .bool),
+        ConfigKey(name: "IgnoreProxyOptions", kind: .bool),
     ] + [
         "SchemaVersion", "TempDirectory", "UseGeoIP", "UseRegionDescriptions", "GeoIPVersion", "IPv4GeoIPZip",
-        "IPv6GeoIPZip", "IPv4GeoIPCSVDest", "IPv6GeoIPCSVDest", "ProxyUrl", "UseLocalTLS", "IgnoreInsecureTLS",
+        "IPv6GeoIPZip", "IPv4GeoIPCSVDest", "IPv6GeoIPCSVDest", "UseLocalTLS", "IgnoreInsecureTLS",
         "TLSCert", "TLSKey", "ProxyPortTLS", "ProxyPortRedirect", "ProxyDailyLimit", "ProxyDailyLimitChecker",
-        "IgnoreProxyOptions", "ProxyUrlFilter", "ProxyForceJson", "Notify", "Consume",
+        "Notify", "Consume",
     ].map { ConfigKey(name: $0, kind: .later) }
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -24,6 +24,12 @@ public struct TrackerConfiguration: Sendable {
     public var trustedProxies: [IPNetwork] = []
     public var rateLimits: [RateLimitConfiguration] = []
     public var sites: [SiteConfiguration] = []
+    /// Reverse-proxy routes, `ProxyUrl`'s last when it is set.
+    public var routes: [ProxyRouteConfiguration] = []
+    public var proxyURL: UpstreamAddress?
+    public var proxyURLFilter: NSRegularExpression?
+    public var proxyForceJSON = false
+    public var ignoreProxyOptions = false
     /// Memory for small hot files of `/pub/` and the sites.
     public var fileCacheBytes = 64 << 20
     public var accessLog: AccessLogConfiguration?
@@ -120,7 +126,7 @@ extension TrackerConfiguration {
             }
         case .stringList:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
-        case .rateLimits, .sites, .accessLog:
+        case .rateLimits, .sites, .accessLog, .routes:
             return (try? JSONParser.parse(text)) ?? .string(text)
         default: return .string(text)
         }

@@ -36,6 +36,11 @@ public struct EventPipeline: Sendable {
         ]
     }
 
+    /// A new time-ordered id (a `vid` for a cookie set outside the tracking routes).
+    public func mintID() -> String {
+        TimeUUID.text(TimeUUID.v7(at: clock.now(), random: random))
+    }
+
     public func process(_ values: [String: JSONValue], hit: RawHit) throws(Rejection) -> ProcessedEvent {
         let now = Timestamp.truncated(clock.now())
         let eid = TimeUUID.text(TimeUUID.v7(at: now, random: random))

@@ -18,6 +18,11 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     var started = ContinuousClock.now
     var body: [UInt8] = []
     var oversize = false
+    /// The proxied request in progress, whose body streams instead of being collected.
+    var exchange: ProxyExchange?
+    /// An answer decided from the head alone; the body is read and dropped before it is sent.
+    var earlyAnswer: HTTPResponse?
+    var context: ChannelHandlerContext?
 
     init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?,
          deadline: HeaderDeadline? = nil) {
@@ -28,6 +33,14 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.accessLog = accessLog
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
@@ -35,9 +48,23 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             deadline?.headReceived()
             if accessLog != nil { started = .now }
             body.removeAll(keepingCapacity: true)
+            exchange = nil
+            earlyAnswer = nil
+            oversize = false
+            switch responder.proxyDecision(for: head, peerIP: context.channel.remoteAddress?.ipAddress) {
+            case .forward(let plan)?:
+                let exchange = ProxyExchange(plan: plan, head: head, client: self, loop: context.eventLoop)
+                self.exchange = exchange
+                return exchange.start()
+            case .answer(let response)?:
+                earlyAnswer = response
+                return
+            case nil: break
+            }
             oversize = head.headers.first(name: "content-length").flatMap(Int.init).map { $0 > maxBodyBytes } ?? false
         case .body(let buffer):
-            guard !oversize else { return }
+            if let exchange { return exchange.clientBody(buffer) }
+            guard !oversize, earlyAnswer == nil else { return }
             if body.count + buffer.readableBytes > maxBodyBytes {
                 oversize = true
                 body = []
@@ -45,8 +72,13 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 body.append(contentsOf: buffer.readableBytesView)
             }
         case .end:
+            if let exchange { return exchange.clientEnd() }
             guard let head else { return }
             self.head = nil
+            if let earlyAnswer {
+                self.earlyAnswer = nil
+                return write(earlyAnswer, for: head, context: context)
+            }
             if oversize {
                 onOversize()
                 var response = HTTPResponse.error(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes")
@@ -104,18 +136,25 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func log(_ accessLog: AccessLog, _ request: HTTPRequestHead, _ response: HTTPResponse, _ context: ChannelHandlerContext) {
-        let elapsed = ContinuousClock.now - started
-        accessLog.record(AccessLog.Entry(
-            remote: context.channel.remoteAddress?.ipAddress ?? "-", time: Date(), method: request.method.rawValue,
-            uri: request.uri, version: "HTTP/\(request.version.major).\(request.version.minor)",
-            status: Int(response.status.code), bytes: request.method == .HEAD ? 0 : response.file?.length ?? response.body.count,
-            referer: request.headers.first(name: "referer"), userAgent: request.headers.first(name: "user-agent"),
-            milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+        logProxied(accessLog, request, status: Int(response.status.code),
+                   bytes: request.method == .HEAD ? 0 : response.file?.length ?? response.body.count, context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        exchange?.clientClosed()
+        exchange = nil
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        exchange?.clientWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A proxied exchange waiting on its upstream has that side's timeouts instead.
         if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
+            if exchange == nil { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }

@@ -85,4 +85,10 @@ public struct HTTPResponse: Sendable {
 /// Answers one request; `respond` may be called on any thread, exactly once.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void)
+    /// Decided from the head alone: nil for requests read whole and given to `respond`.
+    func proxyDecision(for head: HTTPRequestHead, peerIP: String?) -> ProxyDecision?
+}
+
+extension HTTPResponder {
+    public func proxyDecision(for head: HTTPRequestHead, peerIP: String?) -> ProxyDecision? { nil }
 }

@@ -22,13 +22,17 @@ public final class TrackerApplication: HTTPResponder {
     let publicRoot: SiteRoot?
     /// Document roots served by host for paths no other route takes.
     let sites: [SiteRoot]
+    /// Reverse-proxy routes, matched on each request's head.
+    public let proxies: ProxyTable
     let started = Date()
     let logger: Logger
     let versionSegment: String
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
                 deliveries: [SpoolDelivery] = [],
-                files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], logger: Logger) {
+                files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], proxies: ProxyTable = ProxyTable([]),
+                logger: Logger) {
+        self.proxies = proxies
         self.settings = settings
         self.parser = HitParser(limits: limits)
         self.pipeline = pipeline

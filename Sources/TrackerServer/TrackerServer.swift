@@ -63,7 +63,8 @@ public final class TrackerServer: Sendable {
             pipeline: pipeline, ingest: ingest, deliveries: backend.deliveries,
             files: StaticFileServer(pool: fileThreads, cache: FileCache(capacityBytes: configuration.fileCacheBytes)),
             publicRoot: SiteRoot(hosts: ["*"], root: configuration.staticDirectory, options: FileServingOptions()),
-            sites: configuration.sites.map(Self.siteRoot), logger: logger)
+            sites: configuration.sites.map(Self.siteRoot),
+            proxies: ProxyTable(try configuration.routes.map(ProxyRoute.init)), logger: logger)
         let drops = application.drops
         let accessLog = try configuration.accessLog.map {
             try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
@@ -77,7 +78,8 @@ public final class TrackerServer: Sendable {
         // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
         let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map { [.init(service: AccessLogService(log: $0))] } ?? []
         group = ServiceGroup(configuration: .init(
-            services: backend.services.map { .init(service: $0) } + logFlusher + [.init(service: ingest), .init(service: http)],
+            services: backend.services.map { .init(service: $0) } + logFlusher
+                + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger)), .init(service: http)],
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

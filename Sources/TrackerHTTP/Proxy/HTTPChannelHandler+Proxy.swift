@@ -1,0 +1,56 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What a proxied exchange does to the client's connection: its answer goes out part by part as
+/// the upstream sends it, and reading pauses while the upstream cannot take more.
+extension HTTPChannelHandler {
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func setReading(_ on: Bool) {
+        try? context?.channel.syncOptions?.setOption(.autoRead, value: on)
+    }
+
+    func proxyHead(_ head: HTTPResponseHead) {
+        context?.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func proxyBody(_ buffer: ByteBuffer) {
+        context?.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    func proxyEnd(status: Int, bytes: Int, close: Bool) {
+        guard let context, let request = exchange?.head else { return }
+        if let accessLog { logProxied(accessLog, request, status: status, bytes: bytes, context) }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        deadline?.answered()
+        if close {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// An answer made here (an error) in place of the upstream's.
+    func proxyAnswer(_ response: HTTPResponse) {
+        guard let context, let request = exchange?.head else { return }
+        write(response, for: request, context: context)
+    }
+
+    /// The upstream failed mid-answer: closing is the only way to tell the client it is cut short.
+    func abort() {
+        context?.close(promise: nil)
+    }
+
+    func exchangeDone() {
+        exchange = nil
+    }
+
+    func logProxied(_ accessLog: AccessLog, _ request: HTTPRequestHead, status: Int, bytes: Int, _ context: ChannelHandlerContext) {
+        let elapsed = ContinuousClock.now - started
+        accessLog.record(AccessLog.Entry(
+            remote: context.channel.remoteAddress?.ipAddress ?? "-", time: Date(), method: request.method.rawValue,
+            uri: request.uri, version: "HTTP/\(request.version.major).\(request.version.minor)", status: status, bytes: bytes,
+            referer: request.headers.first(name: "referer"), userAgent: request.headers.first(name: "user-agent"),
+            milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+    }
+}

@@ -1,0 +1,118 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTP/1.1 connection to an upstream server, made on the client's event loop so that both
+/// sides of an exchange run on one thread without hops. Between exchanges it waits in its
+/// upstream's idle pool; its idle timer closes it there.
+/// `@unchecked Sendable`: `exchange` is read and written on `channel.eventLoop` only.
+final class UpstreamConnection: @unchecked Sendable {
+    let channel: any Channel
+    let upstream: Upstream
+    /// The exchange this connection serves now; nil while idle.
+    var exchange: ProxyExchange?
+    /// Exchanges served so far: a failure on a reused connection may be a stale keep-alive.
+    var uses = 0
+    /// Whether the last answer allows another request on this connection.
+    var keepAlive = true
+    let handler: UpstreamHandler
+
+    init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler) {
+        self.channel = channel
+        self.upstream = upstream
+        self.handler = handler
+    }
+
+    func write(_ part: HTTPClientRequestPart) {
+        handler.context?.write(handler.wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() {
+        handler.context?.flush()
+    }
+
+    func setReading(_ on: Bool) {
+        try? channel.syncOptions?.setOption(.autoRead, value: on)
+    }
+
+    static func connect(to upstream: Upstream, on loop: any EventLoop, timeout: TimeAmount, idleTimeout: TimeAmount,
+                        tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
+        let address = upstream.address
+        return ClientBootstrap(group: loop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        let serverName = address.host.contains(":") || address.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : address.host
+                        try sync.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
+                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout), name: "upstream-idle")
+                    try sync.addHandler(UpstreamHandler(), name: "upstream")
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+                let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler)
+                handler.connection = connection
+                return connection
+            }
+    }
+}
+
+/// Passes the upstream's response parts and connection events to the exchange in progress.
+final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    weak var connection: UpstreamConnection?
+    var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange = connection?.exchange else {
+            // An idle connection must not speak: close it rather than hand its bytes to the next one.
+            context.close(promise: nil)
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let head): exchange.upstreamHead(head)
+        case .body(let body): exchange.upstreamBody(body)
+        case .end: exchange.upstreamEnd()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.exchange?.upstreamWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let connection {
+            if let exchange = connection.exchange { exchange.upstreamFailed(connection, .closed) }
+            else { connection.upstream.forget(connection) }
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is IdleStateHandler.IdleStateEvent else { return context.fireUserInboundEventTriggered(event) }
+        if let exchange = connection?.exchange, let connection { exchange.upstreamFailed(connection, .idleTimeout) }
+        context.close(promise: nil)
+    }
+}

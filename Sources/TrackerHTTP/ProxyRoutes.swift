@@ -1,0 +1,93 @@
+import Foundation
+import NIOHTTP1
+import TrackerCore
+import TrackerStorage
+
+/// Requests for the reverse proxy: decided from the head (tracking and status routes first, then
+/// the proxy routes; what matches nothing goes on to the sites), then tracked after the answer,
+/// off its path, when the route says so.
+extension TrackerApplication {
+    public func proxyDecision(for head: HTTPRequestHead, peerIP: String?) -> ProxyDecision? {
+        guard !proxies.isEmpty else { return nil }
+        let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
+        guard trackRoute(path) == nil, !Self.ownPaths.contains(path) else { return nil }
+        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP)
+        guard let route = proxies.match(host: request.host, path: path) else { return nil }
+        let configuration = route.configuration
+        if configuration.cors, head.method == .OPTIONS {
+            return .answer(settings.cors.preflight(origin: head.headers.first(name: "origin")))
+        }
+        let client = clientIP(request)
+        var extra: HTTPHeaders = [:]
+        if !settings.rateLimits.rules.isEmpty,
+           let verdict = settings.rateLimits.check(path: path, clientAddress: client, headers: head.headers, now: Self.uptime()) {
+            guard verdict.allowed else {
+                drops.count(.rateLimited)
+                var response = HTTPResponse.error(.tooManyRequests, DropReason.rateLimited.message)
+                response.headers.add(contentsOf: verdict.headers)
+                return .answer(withCORS(response, request))
+            }
+            extra.add(contentsOf: verdict.headers)
+        }
+        if let limit = configuration.maxBodyBytes, let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limit {
+            var response = HTTPResponse.error(.payloadTooLarge, "the body is larger than \(limit) bytes")
+            response.headers.add(name: "connection", value: "close")
+            return .answer(response)
+        }
+        if configuration.cors { settings.cors.headers(origin: head.headers.first(name: "origin"), into: &extra) }
+        let https = isHTTPS(request)
+        let peerTrusted = peerIP.flatMap(ClientAddress.bytes).map { bytes in
+            clientAddress.trustedProxies.contains { $0.contains(bytes) }
+        } ?? false
+        var plan = ProxyPlan(
+            route: route,
+            client: ProxyHeaders.Client(peer: peerIP, peerTrusted: peerTrusted, address: client, proto: https ? "https" : "http",
+                                        host: head.headers.first(name: "host")),
+            responseHeaders: extra)
+        if configuration.setVisitorCookie, request.cookies["vid"] == nil {
+            let host = request.host
+            plan.visitorCookie = { [pipeline, cookie] in
+                let vid = pipeline.mintID()
+                return (vid, cookie.header(vid: vid, requestHost: host, secure: https))
+            }
+        }
+        if configuration.track, !Self.excluded(path, by: configuration.trackExclude) {
+            plan.completed = { [self] record in trackProxied(record, route: route, request: request, client: client, https: https) }
+        }
+        return .forward(plan)
+    }
+
+    static let ownPaths: Set<String> = ["/ping", "/status", "/health", "/clear"]
+
+    static func excluded(_ path: String, by filter: NSRegularExpression?) -> Bool {
+        guard let filter else { return false }
+        return filter.firstMatch(in: path, range: NSRange(path.startIndex..., in: path)) != nil
+    }
+
+    /// The API call as an event (`etyp` "api", `ename` the route): method, path, status, latency,
+    /// bytes and upstream in params; the visitor from the `vid` cookie, or the one just minted.
+    func trackProxied(_ record: ProxyRecord, route: ProxyRoute, request: HTTPRequest, client: String?, https: Bool) {
+        var values: [String: JSONValue] = [
+            "etyp": .string("api"), "ename": .string(route.name), "method": .string(request.method.rawValue),
+            "path": .string(request.path), "url": .string("\(https ? "https" : "http")://\(request.headers.first(name: "host") ?? "")\(request.uri)"),
+            "status": .number(Double(record.status)), "ms": .number((record.milliseconds * 1000).rounded() / 1000),
+            "duration": .number(record.milliseconds.rounded()), "bytes_in": .number(Double(record.bytesIn)),
+            "bytes_out": .number(Double(record.bytesOut)),
+        ]
+        if let upstream = record.upstream { values["upstream"] = .string(upstream) }
+        let cookies = request.cookies
+        if let vid = record.mintedVisitor ?? cookies["vid"] { values["vid"] = .string(vid) }
+        if let sid = cookies["sid"] { values["sid"] = .string(sid) }
+        var hit = rawHit(.tr, tuplets: "", request, client: client)
+        hit.query = nil
+        do {
+            var processed = try pipeline.process(values, hit: hit)
+            processed.event[.route] = "proxy"
+            ingest.submit([processed.event]) { [drops] result in
+                if case .failure = result { drops.count(.storageUnavailable) } else { drops.countAccepted(1) }
+            }
+        } catch {
+            drops.count(error.reason)
+        }
+    }
+}
