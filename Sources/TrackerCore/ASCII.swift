@@ -10,6 +10,16 @@ public enum ASCII {
         return String(text[first...last])
     }
 
+    /// ASCII lower case without Foundation; returns `text` itself when it has no upper case.
+    public static func lowercased(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
+        let utf8 = text.utf8
+        return String(unsafeUninitializedCapacity: utf8.count) { out in
+            for (i, byte) in utf8.enumerated() { out[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            return utf8.count
+        }
+    }
+
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }

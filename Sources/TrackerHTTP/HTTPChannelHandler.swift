@@ -23,6 +23,11 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// An answer decided from the head alone; the body is read and dropped before it is sent.
     var earlyAnswer: HTTPResponse?
     var context: ChannelHandlerContext?
+    /// A request was read in full and its answer is not out yet.
+    var awaitingAnswer = false
+    /// Parts of requests that came before the current one was answered (pipelining).
+    var queued = CircularBuffer<HTTPServerRequestPart>()
+    static let maxQueuedParts = 64
 
     init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?,
          deadline: HeaderDeadline? = nil) {
@@ -41,8 +46,38 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.context = nil
     }
 
+    /// Requests are answered one at a time, in order. NIO's pipelining helper did this by pausing
+    /// reads after each request (two epoll_ctl calls per request, 10 % of a proxied request's
+    /// cost); here parts that come early wait in a queue, and reading pauses only when it is long.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if awaitingAnswer || !queued.isEmpty {
+            queued.append(part)
+            if queued.count == Self.maxQueuedParts { setReading(false) }
+            return
+        }
+        handle(part, context: context)
+    }
+
+    /// The answer to the current request is out: the next one may start.
+    func answered() {
+        awaitingAnswer = false
+        guard !queued.isEmpty, let context else { return }
+        // On the next tick, so that whoever finished this answer is done with its state first.
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute { bound.value.drain() }
+    }
+
+    func drain() {
+        guard let context else { return }
+        while !awaitingAnswer, let part = queued.popFirst() {
+            handle(part, context: context)
+        }
+        if queued.count < Self.maxQueuedParts { setReading(true) }
+    }
+
+    func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             self.head = head
             deadline?.headReceived()
@@ -72,9 +107,14 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 body.append(contentsOf: buffer.readableBytesView)
             }
         case .end:
-            if let exchange { return exchange.clientEnd() }
+            if let exchange {
+                // An exchange that already answered (before the request's end) is not awaited.
+                if !exchange.finished { awaitingAnswer = true }
+                return exchange.clientEnd()
+            }
             guard let head else { return }
             self.head = nil
+            awaitingAnswer = true
             if let earlyAnswer {
                 self.earlyAnswer = nil
                 return write(earlyAnswer, for: head, context: context)
@@ -129,6 +169,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
+        answered()
         if !keepAlive {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
@@ -138,6 +179,11 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func log(_ accessLog: AccessLog, _ request: HTTPRequestHead, _ response: HTTPResponse, _ context: ChannelHandlerContext) {
         logProxied(accessLog, request, status: Int(response.status.code),
                    bytes: request.method == .HEAD ? 0 : response.file?.length ?? response.body.count, context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.clientReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

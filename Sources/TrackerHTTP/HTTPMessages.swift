@@ -29,12 +29,16 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The Host header without its port, lower-cased.
-    public var host: String {
-        let raw = headers.first(name: "host") ?? ""
+    public var host: String { Self.hostName(headers.first(name: "host")) }
+
+    /// A Host header's name without its port, lower-cased (IPv6 without brackets).
+    public static func hostName(_ header: String?) -> String {
+        guard let raw = header else { return "" }
         if raw.hasPrefix("["), let end = raw.firstIndex(of: "]") {
-            return String(raw[raw.index(after: raw.startIndex)..<end]).lowercased()
+            return ASCII.lowercased(String(raw[raw.index(after: raw.startIndex)..<end]))
         }
-        return String(raw.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
+        guard let colon = raw.firstIndex(of: ":") else { return ASCII.lowercased(raw) }
+        return ASCII.lowercased(String(raw[..<colon]))
     }
 
     public var cookies: [String: String] {

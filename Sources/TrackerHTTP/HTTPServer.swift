@@ -64,7 +64,8 @@ public final class HTTPServer: Service, Sendable {
                     let sync = channel.pipeline.syncOperations
                     let deadline = HeaderDeadline()
                     try sync.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout))
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    // Pipelined requests are queued by HTTPChannelHandler itself.
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
                                                             accessLog: accessLog, deadline: deadline))

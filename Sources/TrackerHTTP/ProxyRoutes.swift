@@ -11,13 +11,18 @@ extension TrackerApplication {
         guard !proxies.isEmpty else { return nil }
         let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
         guard trackRoute(path) == nil, !Self.ownPaths.contains(path) else { return nil }
-        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP)
-        guard let route = proxies.match(host: request.host, path: path) else { return nil }
+        let hostHeader = head.headers.first(name: "host")
+        guard let route = proxies.match(host: HTTPRequest.hostName(hostHeader), path: path) else { return nil }
         let configuration = route.configuration
         if configuration.cors, head.method == .OPTIONS {
             return .answer(settings.cors.preflight(origin: head.headers.first(name: "origin")))
         }
-        let client = clientIP(request)
+        // Forwarding headers are believed from trusted proxies only, and parsed only then.
+        let peerTrusted = !clientAddress.trustedProxies.isEmpty && (peerIP.flatMap(ClientAddress.bytes).map { bytes in
+            clientAddress.trustedProxies.contains { $0.contains(bytes) }
+        } ?? false)
+        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP)
+        let client = peerTrusted ? clientIP(request) : peerIP
         var extra: HTTPHeaders = [:]
         if !settings.rateLimits.rules.isEmpty,
            let verdict = settings.rateLimits.check(path: path, clientAddress: client, headers: head.headers, now: Self.uptime()) {
@@ -35,14 +40,11 @@ extension TrackerApplication {
             return .answer(response)
         }
         if configuration.cors { settings.cors.headers(origin: head.headers.first(name: "origin"), into: &extra) }
-        let https = isHTTPS(request)
-        let peerTrusted = peerIP.flatMap(ClientAddress.bytes).map { bytes in
-            clientAddress.trustedProxies.contains { $0.contains(bytes) }
-        } ?? false
+        let https = peerTrusted && head.headers.first(name: "x-forwarded-proto").map(ASCII.lowercased) == "https"
         var plan = ProxyPlan(
             route: route,
             client: ProxyHeaders.Client(peer: peerIP, peerTrusted: peerTrusted, address: client, proto: https ? "https" : "http",
-                                        host: head.headers.first(name: "host")),
+                                        host: hostHeader),
             responseHeaders: extra)
         if configuration.setVisitorCookie, request.cookies["vid"] == nil {
             let host = request.host

@@ -26,7 +26,8 @@ public final class TrackerApplication: HTTPResponder {
     public let proxies: ProxyTable
     let started = Date()
     let logger: Logger
-    let versionSegment: String
+    /// `/tr/v1`, `/str/v1`...: built once, matched on every request.
+    let routePrefixes: [(TrackRoute, String)]
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
                 deliveries: [SpoolDelivery] = [],
@@ -45,7 +46,7 @@ public final class TrackerApplication: HTTPResponder {
         self.publicRoot = publicRoot
         self.sites = sites
         self.logger = logger
-        self.versionSegment = "v\(settings.apiVersion)"
+        self.routePrefixes = TrackRoute.allCases.map { ($0, "/\($0.rawValue)/v\(settings.apiVersion)") }
     }
 
     public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
@@ -93,8 +94,7 @@ public final class TrackerApplication: HTTPResponder {
     /// and its later `/tr/v1/tr/...`, `/tr/v1/str/...`, `/tr/v1/img/...`. Returns the route and the
     /// path after its prefix (where the tuplets are).
     func trackRoute(_ path: String) -> (TrackRoute, String)? {
-        for route in TrackRoute.allCases {
-            let prefix = "/\(route.rawValue)/\(versionSegment)"
+        for (route, prefix) in routePrefixes {
             guard path.hasPrefix(prefix) else { continue }
             let rest = path.dropFirst(prefix.count)
             guard rest.isEmpty || rest.hasPrefix("/") else { continue }

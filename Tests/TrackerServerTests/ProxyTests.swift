@@ -292,6 +292,19 @@ import TrackerTesting
         }
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await withProxy(backends: ["a"], { b, config in config.routes = [route("api", b)] }) { server, _ in
+            let requests = ["GET /api/slow/200 HTTP/1.1\r\nHost: x\r\n\r\n", "GET /tr/v1/?ename=p HTTP/1.1\r\nHost: x\r\n\r\n",
+                            "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+                            "GET /api/status/201 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]
+            let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
+            let order = ["slow a", "vid=", "pong", "\"bodyBytes\":3", "status 201"].map { text.range(of: $0)?.lowerBound }
+            #expect(order.allSatisfy { $0 != nil })
+            #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted())
+            #expect(text.components(separatedBy: "HTTP/1.1 ").count - 1 == 5)
+        }
+    }
+
     @Test func rateLimitsApplyToProxiedRoutes() async throws {
         try await withProxy(backends: ["a"], { b, config in
             config.routes = [route("api", b)]

@@ -55,6 +55,24 @@ public struct HTTPTestClient: Sendable {
         return try exchange(Array(request.utf8) + body, headOnly: method == "HEAD")
     }
 
+    /// Sends raw bytes and reads until the server closes (pipelined requests, the last with
+    /// `Connection: close`).
+    public func rawUntilClosed(_ bytes: [UInt8]) throws -> String {
+        let fd = try Self.connectedSocket(port: port)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Sends raw bytes (for malformed requests) and reads one response.
     public func exchange(_ bytes: [UInt8], headOnly: Bool = false) throws -> Response {
         let fd = try Self.connectedSocket(port: port)

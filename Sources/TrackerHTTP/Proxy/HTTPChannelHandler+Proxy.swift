@@ -16,7 +16,11 @@ extension HTTPChannelHandler {
     }
 
     func proxyBody(_ buffer: ByteBuffer) {
-        context?.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context?.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
     }
 
     func proxyEnd(status: Int, bytes: Int, close: Bool) {
@@ -24,6 +28,7 @@ extension HTTPChannelHandler {
         if let accessLog { logProxied(accessLog, request, status: status, bytes: bytes, context) }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
+        answered()
         if close {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
@@ -41,8 +46,8 @@ extension HTTPChannelHandler {
         context?.close(promise: nil)
     }
 
-    func exchangeDone() {
-        exchange = nil
+    func exchangeDone(_ done: ProxyExchange) {
+        if exchange === done { exchange = nil }
     }
 
     func logProxied(_ accessLog: AccessLog, _ request: HTTPRequestHead, status: Int, bytes: Int, _ context: ChannelHandlerContext) {

@@ -30,7 +30,6 @@ final class ProxyExchange {
     var status = 0
     var bytesIn = 0
     var bytesOut = 0
-    var responseTimer: Scheduled<Void>?
     var minted: String?
 
     init(plan: ProxyPlan, head: HTTPRequestHead, client: HTTPChannelHandler, loop: any EventLoop) {
@@ -62,7 +61,8 @@ final class ProxyExchange {
         let configuration = route.configuration
         UpstreamConnection.connect(
             to: upstream, on: loop, timeout: .seconds(configuration.connectTimeoutSeconds),
-            idleTimeout: .seconds(configuration.idleTimeoutSeconds), tls: route.tls
+            idleTimeout: .seconds(configuration.idleTimeoutSeconds),
+            responseTimeout: .seconds(configuration.responseTimeoutSeconds), tls: route.tls
         ).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let connection):
@@ -95,10 +95,7 @@ final class ProxyExchange {
 
     func sendEnd(_ connection: UpstreamConnection) {
         connection.write(.end(nil))
-        let timeout = TimeAmount.seconds(route.configuration.responseTimeoutSeconds)
-        responseTimer = loop.assumeIsolated().scheduleTask(in: timeout) {
-            self.upstreamFailed(connection, .responseTimeout)
-        }
+        connection.awaitingSince = .now()
     }
 
     // MARK: the client side
@@ -113,13 +110,21 @@ final class ProxyExchange {
         }
         guard let connection else { return pending.append(buffer) }
         connection.write(.body(.byteBuffer(buffer)))
-        connection.flush()
-        if !connection.channel.isWritable { client?.setReading(false) }
+        // Pause first: the flush may drain at once, and its writability event resumes reading.
+        if !connection.channel.isWritable {
+            client?.setReading(false)
+            connection.flush()
+        }
+    }
+
+    /// The client's read batch is over: what was written upstream goes out.
+    func clientReadComplete() {
+        connection?.flush()
     }
 
     func clientEnd() {
         clientEnded = true
-        if finished { client?.exchangeDone(); return }
+        if finished { client?.exchangeDone(self); return }
         guard let connection else { return }
         sendEnd(connection)
         connection.flush()
@@ -144,7 +149,7 @@ final class ProxyExchange {
 
     func upstreamHead(_ upstreamHead: HTTPResponseHead) {
         guard !finished, let connection else { return }
-        responseTimer?.cancel()
+        connection.awaitingSince = nil
         responseStarted = true
         connection.keepAlive = upstreamHead.isKeepAlive
         status = Int(upstreamHead.status.code)
@@ -176,7 +181,10 @@ final class ProxyExchange {
         guard !finished else { return }
         bytesOut += buffer.readableBytes
         client?.proxyBody(buffer)
-        if !(client?.isWritable ?? true) { connection?.setReading(false) }
+        if !(client?.isWritable ?? true) {
+            connection?.setReading(false)
+            client?.flush()
+        }
     }
 
     func upstreamEnd() {
@@ -242,7 +250,7 @@ final class ProxyExchange {
     }
 
     func release(_ connection: UpstreamConnection, reusable: Bool) {
-        responseTimer?.cancel()
+        connection.awaitingSince = nil
         connection.exchange = nil
         self.connection = nil
         connection.upstream.inFlight.wrappingSubtract(1, ordering: .relaxed)
@@ -261,8 +269,7 @@ final class ProxyExchange {
     func complete() {
         guard !finished else { return }
         finished = true
-        responseTimer?.cancel()
-        if clientEnded { client?.exchangeDone() }
+        if clientEnded { client?.exchangeDone(self) }
         guard let completed = plan.completed else { return }
         let elapsed = NIODeadline.now() - started
         completed(ProxyRecord(request: head, status: status, milliseconds: Double(elapsed.nanoseconds) / 1e6,

@@ -1,5 +1,6 @@
 import NIOHTTP1
 import TrackerConfig
+import TrackerCore
 
 /// How a request's head changes on its way to an upstream, and a response's on its way back: pure
 /// functions of their inputs, so every rule has a unit test.
@@ -53,61 +54,96 @@ public enum ProxyHeaders {
         return addPrefix + rest
     }
 
+    /// Headers this proxy writes itself on every request.
+    static let ownRequestHeaders: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded", "x-origin-host"]
+
     public static func request(_ head: HTTPRequestHead, route: ProxyRouteConfiguration, upstream: UpstreamAddress,
                                client: Client) -> HTTPRequestHead {
-        var headers = head.headers
-        let upgrade = route.webSockets ? upgradeProtocol(headers) : nil
-        let chunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
-        removeHopByHop(&headers)
-        if let upgrade {
+        let incoming = head.headers
+        let named = connectionNamed(incoming)
+        // One pass: hop-by-hop headers and our own out, what a trusted proxy said before us kept.
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(incoming.count + 8)
+        var upgrade: String?, chunked = false, hasLength = false, originalHost: String?
+        var previousFor: [String] = [], previousForwarded: [String] = [], previousProto: String?, previousHost: String?
+        for (name, value) in incoming {
+            let lower = ASCII.lowercased(name)
+            if lower == "host" { originalHost = originalHost ?? value }
+            if lower == "content-length" { hasLength = true }
+            if lower == "transfer-encoding" { chunked = chunked || ASCII.lowercased(value).contains("chunked") }
+            if lower == "upgrade" { upgrade = value }
+            if hopByHop.contains(lower) || named.contains(lower) { continue }
+            if ownRequestHeaders.contains(lower) {
+                if client.peerTrusted {
+                    switch lower {
+                    case "x-forwarded-for": previousFor.append(value)
+                    case "forwarded": previousForwarded.append(value)
+                    case "x-forwarded-proto": previousProto = value
+                    case "x-forwarded-host": previousHost = value
+                    default: break
+                    }
+                }
+                continue
+            }
+            if lower == "host", !route.passHost { continue }
+            if lower == "content-type", route.forceJSON { continue }
+            headers.add(name: name, value: value)
+        }
+        if route.webSockets, let upgrade, named.contains("upgrade") {
             headers.add(name: "connection", value: "upgrade")
             headers.add(name: "upgrade", value: upgrade)
         }
         // The body was de-chunked on the way in; it is re-chunked on the way out.
-        if chunked, !headers.contains(name: "content-length") { headers.add(name: "transfer-encoding", value: "chunked") }
-
-        let originalHost = head.headers.first(name: "host") ?? client.host
-        if !route.passHost { headers.replaceOrAdd(name: "host", value: upstream.authority) }
-        else if originalHost == nil { headers.add(name: "host", value: upstream.authority) }
+        if chunked, !hasLength { headers.add(name: "transfer-encoding", value: "chunked") }
+        originalHost = originalHost ?? client.host
+        if !route.passHost || originalHost == nil { headers.add(name: "host", value: upstream.authority) }
 
         let peer = client.peer ?? "unknown"
-        let previous = client.peerTrusted ? headers["x-forwarded-for"].joined(separator: ", ") : ""
-        headers.replaceOrAdd(name: "x-forwarded-for", value: previous.isEmpty ? peer : previous + ", " + peer)
-        if !(client.peerTrusted && headers.contains(name: "x-forwarded-proto")) {
-            headers.replaceOrAdd(name: "x-forwarded-proto", value: client.proto)
-        }
-        if let originalHost, !(client.peerTrusted && headers.contains(name: "x-forwarded-host")) {
-            headers.replaceOrAdd(name: "x-forwarded-host", value: originalHost)
-        }
-        headers.replaceOrAdd(name: "x-real-ip", value: client.address ?? peer)
-        var element = "for=\(forwardedNode(peer));proto=\(client.proto)"
-        if let originalHost { element += ";host=\(quotedIfNeeded(originalHost))" }
-        let earlier = client.peerTrusted ? headers["forwarded"].joined(separator: ", ") : ""
-        headers.replaceOrAdd(name: "forwarded", value: earlier.isEmpty ? element : earlier + ", " + element)
+        headers.add(name: "x-forwarded-for", value: previousFor.isEmpty ? peer : previousFor.joined(separator: ", ") + ", " + peer)
+        headers.add(name: "x-forwarded-proto", value: previousProto ?? client.proto)
+        if let host = previousHost ?? originalHost { headers.add(name: "x-forwarded-host", value: host) }
+        headers.add(name: "x-real-ip", value: client.address ?? peer)
+        var element = "for=" + forwardedNode(peer) + ";proto=" + client.proto
+        if let originalHost { element += ";host=" + quotedIfNeeded(originalHost) }
+        headers.add(name: "forwarded", value: previousForwarded.isEmpty ? element : previousForwarded.joined(separator: ", ") + ", " + element)
         // Upstream's director set this; existing backends may read it.
-        headers.replaceOrAdd(name: "x-origin-host", value: upstream.authority)
-        if route.forceJSON { headers.replaceOrAdd(name: "content-type", value: "application/json") }
+        headers.add(name: "x-origin-host", value: upstream.authority)
+        if route.forceJSON { headers.add(name: "content-type", value: "application/json") }
         apply(route.requestHeaders, to: &headers)
 
-        let uri = upstreamURI(head.uri, pathPrefix: route.pathPrefix, stripPrefix: route.stripPrefix, addPrefix: route.addPrefix)
+        let uri = route.stripPrefix || !route.addPrefix.isEmpty
+            ? upstreamURI(head.uri, pathPrefix: route.pathPrefix, stripPrefix: route.stripPrefix, addPrefix: route.addPrefix)
+            : head.uri
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: uri, headers: headers)
     }
 
     /// The upstream's answer as the client gets it; framing headers are set again by the encoder.
     public static func response(_ head: HTTPResponseHead, route: ProxyRouteConfiguration, version: HTTPVersion) -> HTTPResponseHead {
-        var headers = head.headers
         if head.status == .switchingProtocols {
-            return HTTPResponseHead(version: version, status: head.status, headers: headers)
+            return HTTPResponseHead(version: version, status: head.status, headers: head.headers)
         }
-        removeHopByHop(&headers)
-        apply(route.responseHeaders, to: &headers)
+        let named = connectionNamed(head.headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + route.responseHeaders.set.count)
+        for (name, value) in head.headers {
+            let lower = ASCII.lowercased(name)
+            if hopByHop.contains(lower) || named.contains(lower) { continue }
+            headers.add(name: name, value: value)
+        }
+        if !route.responseHeaders.set.isEmpty || !route.responseHeaders.remove.isEmpty { apply(route.responseHeaders, to: &headers) }
         return HTTPResponseHead(version: version, status: head.status, headers: headers)
     }
 
-    static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        // Headers the Connection header names are hop-by-hop too.
-        let named = headers[canonicalForm: "connection"].map { $0.lowercased() }
-        for name in hopByHop.union(named) { headers.remove(name: name) }
+    /// Header names listed in Connection (hop-by-hop too), lower-cased; usually none or `upgrade`.
+    static func connectionNamed(_ headers: HTTPHeaders) -> [String] {
+        var names: [String] = []
+        for (name, value) in headers where ASCII.lowercased(name) == "connection" {
+            for token in value.split(separator: ",") {
+                let trimmed = ASCII.lowercased(ASCII.trimmed(String(token)))
+                if trimmed != "keep-alive", trimmed != "close", !trimmed.isEmpty { names.append(trimmed) }
+            }
+        }
+        return names
     }
 
     static func apply(_ rules: ProxyRouteConfiguration.HeaderRules, to headers: inout HTTPHeaders) {
@@ -117,10 +153,14 @@ public enum ProxyHeaders {
 
     /// RFC 7239 §6: IPv6 addresses are bracketed and quoted.
     static func forwardedNode(_ address: String) -> String {
-        address.contains(":") ? "\"[\(address)]\"" : address
+        address.utf8.contains(UInt8(ascii: ":")) ? "\"[" + address + "]\"" : address
     }
 
+    /// A token stays bare; anything else (a port's colon) is quoted.
     static func quotedIfNeeded(_ value: String) -> String {
-        value.allSatisfy { $0.isLetter || $0.isNumber || "-._~".contains($0) } ? value : "\"\(value)\""
+        let bare = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+        }
+        return bare ? value : "\"" + value + "\""
     }
 }

@@ -37,23 +37,21 @@ public final class ProxyRoute: Sendable {
     /// every one is ejected, the one whose ejection ends first is tried rather than none (nginx
     /// does the same when all servers are marked failed), unless active checks say all are down.
     func pick(excluding tried: [Upstream], now: Double = ProxyRoute.now()) -> Upstream? {
-        let candidates = upstreams.filter { upstream in !tried.contains { $0 === upstream } }
-        let available = candidates.filter { $0.isAvailable(now: now) }
-        guard !available.isEmpty else {
-            return candidates.filter { !$0.health.withLock(\.activeDown) }
-                .min { $0.health.withLock(\.ejectedUntil) < $1.health.withLock(\.ejectedUntil) }
+        let count = upstreams.count
+        let turn = Int(UInt(bitPattern: next.wrappingAdd(1, ordering: .relaxed).oldValue) % UInt(count))
+        var chosen: Upstream?
+        var fewest = Int.max
+        for step in 0..<count {
+            let upstream = upstreams[(turn + step) % count]
+            guard upstream.isAvailable(now: now), !tried.contains(where: { $0 === upstream }) else { continue }
+            if configuration.balance == .roundRobin { return upstream }
+            // Least connections; ties go to the first after the rotating start, so equals share.
+            let load = upstream.requestsInFlight
+            if load < fewest { (chosen, fewest) = (upstream, load) }
         }
-        switch configuration.balance {
-        case .roundRobin:
-            let turn = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            return available[Int(UInt(bitPattern: turn) % UInt(available.count))]
-        case .leastConnections:
-            // Ties go round robin so equal servers share the load.
-            let fewest = available.map(\.requestsInFlight).min() ?? 0
-            let tied = available.filter { $0.requestsInFlight == fewest }
-            let turn = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            return tied[Int(UInt(bitPattern: turn) % UInt(tied.count))]
-        }
+        if let chosen { return chosen }
+        return upstreams.filter { upstream in !upstream.isActiveDown && !tried.contains { $0 === upstream } }
+            .min { $0.ejectedUntil < $1.ejectedUntil }
     }
 
     /// Exact hosts outrank wildcards, longer wildcards outrank shorter, any-host routes come last;

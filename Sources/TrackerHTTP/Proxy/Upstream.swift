@@ -10,18 +10,15 @@ public final class Upstream: Sendable {
     let maxFails: Int
     let failTimeout: Double
     let inFlight = Atomic<Int>(0)
-    let health = Mutex(Health())
+    // Health, read on every request: atomics rather than a lock.
+    let failures = Atomic<Int>(0)
+    /// Ejected until this uptime in seconds (a Double's bits); a passive ejection ends with a trial.
+    let ejectedUntilBits = Atomic<UInt64>(0)
+    /// Set by the active check; a failing check keeps the server out until one passes.
+    let activeDown = Atomic<Bool>(false)
     let idle = Mutex<[ObjectIdentifier: [UpstreamConnection]]>([:])
     /// Idle connections kept per event loop; more are closed on return.
     static let maxIdlePerLoop = 64
-
-    struct Health {
-        var consecutiveFailures = 0
-        /// Ejected until this uptime (seconds); a passive ejection ends with one trial request.
-        var ejectedUntil = 0.0
-        /// Set by the active check; a failing check keeps the server out until one passes.
-        var activeDown = false
-    }
 
     public init(address: UpstreamAddress, maxFails: Int, failTimeout: Double) {
         self.address = address
@@ -29,31 +26,30 @@ public final class Upstream: Sendable {
         self.failTimeout = failTimeout
     }
 
+    var ejectedUntil: Double { Double(bitPattern: ejectedUntilBits.load(ordering: .relaxed)) }
+    var isActiveDown: Bool { activeDown.load(ordering: .relaxed) }
+
     public func isAvailable(now: Double) -> Bool {
-        health.withLock { !$0.activeDown && now >= $0.ejectedUntil }
+        !isActiveDown && now >= ejectedUntil
     }
 
     /// A connection failed, timed out or was reset before answering: after `maxFails` in a row the
     /// server is left out for `failTimeout`, then tried again.
     func recordFailure(now: Double) {
-        health.withLock { h in
-            h.consecutiveFailures += 1
-            if h.consecutiveFailures >= maxFails { h.ejectedUntil = now + failTimeout }
+        if failures.wrappingAdd(1, ordering: .relaxed).newValue >= maxFails {
+            ejectedUntilBits.store((now + failTimeout).bitPattern, ordering: .relaxed)
         }
     }
 
     func recordSuccess() {
-        health.withLock { h in
-            h.consecutiveFailures = 0
-            h.ejectedUntil = 0
-        }
+        guard failures.load(ordering: .relaxed) != 0 else { return }
+        failures.store(0, ordering: .relaxed)
+        ejectedUntilBits.store(0, ordering: .relaxed)
     }
 
     func setActiveHealth(up: Bool) {
-        health.withLock { h in
-            h.activeDown = !up
-            if up { h.consecutiveFailures = 0; h.ejectedUntil = 0 }
-        }
+        activeDown.store(!up, ordering: .relaxed)
+        if up { recordSuccess() }
     }
 
     public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }

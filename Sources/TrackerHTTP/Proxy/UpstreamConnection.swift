@@ -17,11 +17,24 @@ final class UpstreamConnection: @unchecked Sendable {
     /// Whether the last answer allows another request on this connection.
     var keepAlive = true
     let handler: UpstreamHandler
+    /// When the request was sent in full and no answer has begun since; checked by a watchdog,
+    /// one repeating task per connection instead of a timer per request.
+    var awaitingSince: NIODeadline?
 
     init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler) {
         self.channel = channel
         self.upstream = upstream
         self.handler = handler
+    }
+
+    func watch(responseTimeout: TimeAmount) {
+        let every = TimeAmount.nanoseconds(max(responseTimeout.nanoseconds / 4, 20_000_000))
+        let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { [self] _ in
+            guard let since = awaitingSince, NIODeadline.now() - since >= responseTimeout, let exchange else { return }
+            awaitingSince = nil
+            exchange.upstreamFailed(self, .responseTimeout)
+        }
+        channel.closeFuture.whenComplete { _ in task.cancel() }
     }
 
     func write(_ part: HTTPClientRequestPart) {
@@ -37,7 +50,7 @@ final class UpstreamConnection: @unchecked Sendable {
     }
 
     static func connect(to upstream: Upstream, on loop: any EventLoop, timeout: TimeAmount, idleTimeout: TimeAmount,
-                        tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
+                        responseTimeout: TimeAmount, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
         let address = upstream.address
         return ClientBootstrap(group: loop)
             .connectTimeout(timeout)
@@ -49,7 +62,8 @@ final class UpstreamConnection: @unchecked Sendable {
                         let serverName = address.host.contains(":") || address.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : address.host
                         try sync.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
-                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    // Headers sent upstream were validated when the client's request was parsed.
+                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout), name: "upstream-idle")
                     try sync.addHandler(UpstreamHandler(), name: "upstream")
                 }
@@ -59,6 +73,7 @@ final class UpstreamConnection: @unchecked Sendable {
                 let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
                 let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler)
                 handler.connection = connection
+                connection.watch(responseTimeout: responseTimeout)
                 return connection
             }
     }
@@ -91,6 +106,12 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body(let body): exchange.upstreamBody(body)
         case .end: exchange.upstreamEnd()
         }
+    }
+
+    /// Body parts are written as they come and flushed once per read batch.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        connection?.exchange?.client?.flush()
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
