@@ -207,7 +207,7 @@ import TrackerTesting
             var checksum: UInt64 = 0
             for byte in bytes { checksum = (checksum &* 31) &+ UInt64(byte) }
             // Chunked upload: the proxy never sees a length.
-            let chunked = try Shell.run("curl", ["-s", "-H", "Transfer-Encoding: chunked", "--data-binary", "@\(path)",
+            let chunked = try Shell.run("curl", ["-s", "-H", "Transfer-Encoding: chunked", "-H", "X-Checksum: 1", "--data-binary", "@\(path)",
                                                  "http://127.0.0.1:\(server.port)/api/echo"])
             let json = try #require(try JSONSerialization.jsonObject(with: Data(chunked.utf8)) as? [String: Any])
             #expect(json["bodyBytes"] as? Int == 8 << 20)
