@@ -59,6 +59,7 @@ extension TrackerConfiguration {
             if case .string(let s) = value, s.isEmpty { proxyURLFilter = nil } else { proxyURLFilter = r.regex(value, path) }
         case "ProxyForceJson": if let v = r.bool(value, path) { proxyForceJSON = v }
         case "IgnoreProxyOptions": if let v = r.bool(value, path) { ignoreProxyOptions = v }
+        case "ProxyDailyLimit": if let v = r.int(value, path) { proxyDailyLimit = v > 0 ? v : nil }
         case "AccessLog": accessLog = AccessLogConfiguration.read(value, path, &r)
         case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }

@@ -85,10 +85,11 @@ enum ConfigKeys {
         ConfigKey(name: "ProxyUrlFilter", kind: .regex),
         ConfigKey(name: "ProxyForceJson", kind: .bool),
         ConfigKey(name: "IgnoreProxyOptions", kind: .bool),
+        ConfigKey(name: "ProxyDailyLimit", kind: .int),
     ] + [
         "SchemaVersion", "TempDirectory", "UseGeoIP", "UseRegionDescriptions", "GeoIPVersion", "IPv4GeoIPZip",
         "IPv6GeoIPZip", "IPv4GeoIPCSVDest", "IPv6GeoIPCSVDest", "UseLocalTLS", "IgnoreInsecureTLS",
-        "TLSCert", "TLSKey", "ProxyPortTLS", "ProxyPortRedirect", "ProxyDailyLimit", "ProxyDailyLimitChecker",
+        "TLSCert", "TLSKey", "ProxyPortTLS", "ProxyPortRedirect", "ProxyDailyLimitChecker",
         "Notify", "Consume",
     ].map { ConfigKey(name: $0, kind: .later) }
 

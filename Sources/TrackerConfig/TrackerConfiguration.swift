@@ -30,6 +30,8 @@ public struct TrackerConfiguration: Sendable {
     public var proxyURLFilter: NSRegularExpression?
     public var proxyForceJSON = false
     public var ignoreProxyOptions = false
+    /// Tracked events per client and UTC day past which the proxy routes answer 429.
+    public var proxyDailyLimit: Int?
     /// Memory for small hot files of `/pub/` and the sites.
     public var fileCacheBytes = 64 << 20
     public var accessLog: AccessLogConfiguration?

@@ -8,6 +8,7 @@ public struct HTTPSettings: Sendable {
     public var trustedProxies: [IPNetwork] = []
     public var redirects = RedirectPolicy(defaultRedirect: "/", allowedHosts: [])
     public var rateLimits = RateLimitPolicy(rules: [])
+    public var dailyQuota: DailyQuota?
     public var cookieMaxAgeSeconds = 400 * 24 * 3600
     public var cookieDomain: String?
     public var debug = false

@@ -34,6 +34,16 @@ extension TrackerApplication {
             }
             extra.add(contentsOf: verdict.headers)
         }
+        if let quota = settings.dailyQuota {
+            switch quota.check(client ?? "-", now: Date().timeIntervalSince1970) {
+            case .allowed: break
+            case .exceeded(let wait), .unavailable(let wait):
+                drops.count(.rateLimited)
+                var response = HTTPResponse.text(.tooManyRequests, "API Limit Reached")
+                response.headers.add(name: "retry-after", value: String(wait))
+                return .answer(withCORS(response, request))
+            }
+        }
         if let limit = configuration.maxBodyBytes, let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limit {
             var response = HTTPResponse.error(.payloadTooLarge, "the body is larger than \(limit) bytes")
             response.headers.add(name: "connection", value: "close")
@@ -85,8 +95,11 @@ extension TrackerApplication {
         do {
             var processed = try pipeline.process(values, hit: hit)
             processed.event[.route] = "proxy"
+            let quota = settings.dailyQuota
             ingest.submit([processed.event]) { [drops] result in
-                if case .failure = result { drops.count(.storageUnavailable) } else { drops.countAccepted(1) }
+                if case .failure = result { drops.count(.storageUnavailable); return }
+                drops.countAccepted(1)
+                quota?.count(client ?? "-", now: Date().timeIntervalSince1970)
             }
         } catch {
             drops.count(error.reason)

@@ -54,6 +54,7 @@ extension TrackerApplication {
             switch result {
             case .success:
                 drops.countAccepted(events.count)
+                if let quota = settings.dailyQuota, !route.isServer { quota.count(client ?? "-", events: events.count, now: Date().timeIntervalSince1970) }
                 answer(.stored(events.map(\.event.eid), cookie: cookie))
             case .failure(let error):
                 drops.count(.storageUnavailable, events.count)

@@ -140,6 +140,7 @@ public final class TrackerServer: Sendable {
         s.maximumConnections = c.maximumConnections
         s.cors = CORSPolicy(allowedOrigins: c.allowOrigin)
         s.trustedProxies = c.trustedProxies
+        s.dailyQuota = c.proxyDailyLimit.map { DailyQuota(limit: $0) }
         s.rateLimits = RateLimitPolicy(rules: c.rateLimits.map { limit in
             RateLimitRule(limiter: RateLimiter(name: limit.name, gcra: GCRA(limit: limit.limit, period: limit.periodSeconds)),
                           pathPrefixes: limit.paths, key: limit.header.map(RateLimitRule.Key.header) ?? .clientAddress)

@@ -305,6 +305,23 @@ import TrackerTesting
         }
     }
 
+    @Test func theDailyLimitCountsTrackedEventsAndStopsProxiedCalls() async throws {
+        try await withProxy(backends: ["a"], { b, config in
+            config.routes = [route("api", b)]
+            config.proxyDailyLimit = 2
+        }) { server, backends in
+            for _ in 0..<3 { #expect(try server.client.get("/tr/v1/?ename=view").status == 200) }
+            // Server events do not count, as upstream.
+            #expect(try server.client.post("/str/v1/", body: "{\"ename\":\"x\"}").status == 200)
+            let limited = try server.client.get("/api/echo")
+            #expect(limited.status == 429 && limited.text == "API Limit Reached")
+            #expect(Int(limited.header("retry-after") ?? "") ?? 0 > 0)
+            #expect(backends[0].requests == 0)
+            let other = try server.client.get("/api/echo", headers: ["X-Forwarded-For": "9.9.9.9"])
+            #expect(other.status == 429)  // X-Forwarded-For from an untrusted peer changes nothing
+        }
+    }
+
     @Test func rateLimitsApplyToProxiedRoutes() async throws {
         try await withProxy(backends: ["a"], { b, config in
             config.routes = [route("api", b)]
