@@ -61,7 +61,8 @@ public struct TrackerConfiguration: Sendable {
     public var idleTimeoutSeconds = 20.0
     /// A request's head must arrive within this time of its first byte (slowloris).
     public var requestHeaderTimeoutSeconds = 10.0
-    public var maxHeaderBytes = 1 << 20
+    /// The request line and headers together; more gets 400 and the connection closed.
+    public var maxHeaderBytes = 80 * 1024
     /// Upstream keys present in the file that this version accepts but does not act on yet.
     public var unusedLegacyKeys: [String] = []
 

@@ -18,13 +18,15 @@ public final class HTTPServer: Service, Sendable {
     let onOversize: @Sendable () -> Void
     let accessLog: AccessLog?
     let headerTimeout: TimeAmount
+    let maxHeaderBytes: Int
     let logger: Logger
     let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
                 group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
                 onOversize: @escaping @Sendable () -> Void = {}, accessLog: AccessLog? = nil,
-                headerTimeoutSeconds: Double = 10, logger: Logger) {
+                headerTimeoutSeconds: Double = 10, maxHeaderBytes: Int = 80 * 1024, logger: Logger) {
+        self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = .milliseconds(Int64(headerTimeoutSeconds * 1000))
         self.host = host
         self.port = port
@@ -54,6 +56,9 @@ public final class HTTPServer: Service, Sendable {
         let responder = self.responder, maxBodyBytes = self.maxBodyBytes, onOversize = self.onOversize
         let accessLog = self.accessLog, headerTimeout = self.headerTimeout
         let idleTimeout = self.idleTimeout
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderBytes
+        limits.maxHeaderListSize = maxHeaderBytes
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -65,7 +70,8 @@ public final class HTTPServer: Service, Sendable {
                     let deadline = HeaderDeadline()
                     try sync.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout))
                     // Pipelined requests are queued by HTTPChannelHandler itself.
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true,
+                                                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
                                                             accessLog: accessLog, deadline: deadline))

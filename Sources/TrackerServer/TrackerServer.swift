@@ -73,7 +73,8 @@ public final class TrackerServer: Sendable {
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                           onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
-                          headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds, logger: logger)
+                          headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds,
+                          maxHeaderBytes: configuration.maxHeaderBytes, logger: logger)
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
         let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map { [.init(service: AccessLogService(log: $0))] } ?? []

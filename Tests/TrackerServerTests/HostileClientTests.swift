@@ -16,6 +16,16 @@ import TrackerTesting
         try await server.stop()
     }
 
+    @Test func maxHeaderBytesBoundsTheRequestHead() async throws {
+        let server = try await RunningServer.start { $0.maxHeaderBytes = 4096 }
+        let small = try server.client.get("/ping", headers: ["X-Pad": String(repeating: "a", count: 3000)])
+        #expect(small.text == "pong")
+        let big = try? server.client.get("/ping", headers: ["X-Pad": String(repeating: "a", count: 5000)])
+        #expect(big == nil || big!.status == 400)
+        #expect(try server.client.get("/ping").text == "pong")
+        try await server.stop()
+    }
+
     @Test func aSlowlorisClientGets408AfterTheHeaderTimeout() async throws {
         let server = try await RunningServer.start { config in
             config.requestHeaderTimeoutSeconds = 1
