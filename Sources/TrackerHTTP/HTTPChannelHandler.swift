@@ -170,10 +170,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
         answered()
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        finish(done, close: !keepAlive, channel: context.channel)
     }
 
     func log(_ accessLog: AccessLog, _ request: HTTPRequestHead, _ response: HTTPResponse, _ context: ChannelHandlerContext) {
@@ -197,12 +194,12 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // A proxied exchange waiting on its upstream has that side's timeouts instead.
-        if event is IdleStateHandler.IdleStateEvent {
-            if exchange == nil { context.close(promise: nil) }
-        } else {
-            context.fireUserInboundEventTriggered(event)
+    /// Once the answer's last byte is out, the connection may idle (or is closed).
+    func finish(_ done: EventLoopFuture<Void>, close: Bool, channel: any Channel) {
+        let deadline = self.deadline
+        done.assumeIsolated().whenComplete { _ in
+            if close { channel.close(promise: nil) }
+            deadline?.written()
         }
     }
 }

@@ -56,9 +56,12 @@ public final class HTTPServer: Service, Sendable {
         let responder = self.responder, maxBodyBytes = self.maxBodyBytes, onOversize = self.onOversize
         let accessLog = self.accessLog, headerTimeout = self.headerTimeout
         let idleTimeout = self.idleTimeout
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = maxHeaderBytes
-        limits.maxHeaderListSize = maxHeaderBytes
+        let limits = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = maxHeaderBytes
+            limits.maxHeaderListSize = maxHeaderBytes
+            return limits
+        }()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -68,11 +71,10 @@ public final class HTTPServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     let deadline = HeaderDeadline()
-                    try sync.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout))
+                    try sync.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout, idleTimeout: idleTimeout))
                     // Pipelined requests are queued by HTTPChannelHandler itself.
                     try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true,
                                                          withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
                                                             accessLog: accessLog, deadline: deadline))
                 }

@@ -1,21 +1,32 @@
 import NIOCore
 
-/// A request's head must be complete within `timeout` of its first byte, or the connection gets a
-/// 408 and is closed: a slowloris client that trickles header bytes keeps an idle timer alive
-/// forever, this one not. Shared by the byte-level `HeaderDeadlineHandler` (which notes the first
-/// byte) and `HTTPChannelHandler` (which clears it when the head is parsed and re-arms it after
-/// each answer); used only on the channel's event loop.
+/// A connection's two clocks. A request's head must be complete within `timeout` of its first
+/// byte, or the connection gets a 408 and is closed: a slowloris client that trickles header bytes
+/// keeps an idle timer alive forever, this one not. And a connection with nothing to do (no
+/// request being read or answered, no answer still being written) for the idle timeout is closed.
+/// Shared by the byte-level `HeaderDeadlineHandler` (first byte, last read) and
+/// `HTTPChannelHandler` (head parsed, answer written); used only on the channel's event loop.
 final class HeaderDeadline {
     /// When the first byte of a head still being read arrived.
     var startedAt: NIODeadline?
     var awaitingRequest = true
+    /// Requests being read, answered or their answers written (pipelined ones overlap).
+    var busy = 0
+    var lastRead = NIODeadline.now()
 
     func headReceived() {
         startedAt = nil
+        busy += 1
     }
 
     func answered() {
         awaitingRequest = true
+    }
+
+    /// The answer's last byte left (or failed to).
+    func written() {
+        busy = max(0, busy - 1)
+        lastRead = .now()
     }
 }
 
@@ -29,26 +40,33 @@ final class HeaderDeadlineHandler: ChannelInboundHandler, RemovableChannelHandle
 
     let deadline: HeaderDeadline
     let timeout: TimeAmount
+    let idleTimeout: TimeAmount
     var check: RepeatedTask?
 
-    init(deadline: HeaderDeadline, timeout: TimeAmount) {
+    init(deadline: HeaderDeadline, timeout: TimeAmount, idleTimeout: TimeAmount) {
         self.deadline = deadline
         self.timeout = timeout
+        self.idleTimeout = idleTimeout
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let every = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 50_000_000))
+        let every = TimeAmount.nanoseconds(max(min(timeout.nanoseconds, idleTimeout.nanoseconds) / 4, 50_000_000))
         check = context.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
             let (handler, context) = bound.value
-            if let started = handler.deadline.startedAt, NIODeadline.now() - started > handler.timeout {
+            let deadline = handler.deadline, now = NIODeadline.now()
+            if let started = deadline.startedAt, now - started > handler.timeout {
                 handler.expire(context: context)
+            } else if deadline.busy == 0, deadline.startedAt == nil, now - deadline.lastRead > handler.idleTimeout {
+                handler.check?.cancel()
+                context.close(promise: nil)
             }
         }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deadline.lastRead = .now()
         if deadline.awaitingRequest {
             deadline.awaitingRequest = false
             deadline.startedAt = .now()

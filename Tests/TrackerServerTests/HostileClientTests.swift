@@ -1,5 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
+import TrackerConfig
 import TrackerStorage
 import TrackerTesting
 
@@ -24,6 +28,31 @@ import TrackerTesting
         #expect(big == nil || big!.status == 400)
         #expect(try server.client.get("/ping").text == "pong")
         try await server.stop()
+    }
+
+    @Test func idleKeepAliveConnectionsAreClosedButBusyOnesAreNot() async throws {
+        let backend = try await BackendServer.start(name: "slow")
+        let server = try await RunningServer.start { config in
+            config.idleTimeoutSeconds = 1
+            var route = ProxyRouteConfiguration(name: "slow", upstreams: [UpstreamAddress(backend.url)!])
+            route.pathPrefix = "/api/"
+            config.routes = [route]
+        }
+        // An answer that takes longer than the idle timeout is not cut.
+        #expect(try server.client.get("/api/slow/1600").status == 200)
+        let fd = try HTTPTestClient.connectedSocket(port: server.port)
+        defer { close(fd) }
+        let request = Array("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        #expect(read(fd, &buffer, buffer.count) > 0)
+        let started = ContinuousClock.now
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        #expect(read(fd, &buffer, buffer.count) == 0)  // closed by the server, not timed out here
+        #expect(ContinuousClock.now - started < .seconds(3))
+        try await server.stop()
+        try await backend.stop()
     }
 
     @Test func aSlowlorisClientGets408AfterTheHeaderTimeout() async throws {

@@ -153,6 +153,7 @@ import TrackerTesting
             config.routes = [
                 ProxyRouteConfiguration(name: "down", upstreams: [UpstreamAddress(deadURL)!]).with { $0.pathPrefix = "/down/" },
                 route("slow", b) { $0.responseTimeoutSeconds = 0.3 },
+                route("quiet", b, prefix: "/quiet/") { $0.idleTimeoutSeconds = 0.3 },
             ]
         }) { server, _ in
             let down = try server.client.get("/down/x")
@@ -163,6 +164,12 @@ import TrackerTesting
             #expect(try server.client.get("/api/slow/10").status == 200)
             let dropped = try server.client.get("/api/drop")
             #expect(dropped.status == 502)
+            // An answer that stops midway is cut off after the idle timeout: the client's
+            // connection closes rather than hang.
+            let started = ContinuousClock.now
+            let stalled = try server.client.get("/quiet/stall")
+            #expect(stalled.header("content-length") == "100" && stalled.body.count < 100)
+            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 
@@ -289,6 +296,35 @@ import TrackerTesting
             try await Task.sleep(for: .milliseconds(300))
             let events = try await server.server.store.events(EventQuery())
             #expect(events.map { $0.params["path"] } == ["/api/users"])
+        }
+    }
+
+    @Test func httpsUpstreamsAreTrustedThroughTheRoutesCA() async throws {
+        let pki = TemporaryDirectory("pki")
+        defer { pki.remove() }
+        let (ca, caKey, cert, key) = (pki.file("ca.pem"), pki.file("ca.key"), pki.file("server.pem"), pki.file("server.key"))
+        _ = try Shell.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca, "-days", "1",
+                                      "-subj", "/CN=tracker test CA"])
+        _ = try Shell.run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pki.file("server.csr"),
+                                      "-subj", "/CN=localhost"])
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: pki.file("ext.cnf"), atomically: true, encoding: .utf8)
+        _ = try Shell.run("openssl", ["x509", "-req", "-in", pki.file("server.csr"), "-CA", ca, "-CAkey", caKey, "-CAcreateserial",
+                                      "-out", cert, "-days", "1", "-extfile", pki.file("ext.cnf")])
+        let secure = try await BackendServer.start(name: "tls", certificate: cert, key: key)
+        defer { Task { try? await secure.stop() } }
+        try await withProxy(backends: [], { _, config in
+            config.routes = [
+                ProxyRouteConfiguration(name: "trusted", upstreams: [UpstreamAddress(secure.httpsURL)!])
+                    .with { $0.pathPrefix = "/trusted/"; $0.caCertificateFile = ca },
+                ProxyRouteConfiguration(name: "untrusted", upstreams: [UpstreamAddress(secure.httpsURL)!])
+                    .with { $0.pathPrefix = "/untrusted/" },
+            ]
+        }) { server, _ in
+            let trusted = try server.client.get("/trusted/echo")
+            #expect(trusted.status == 200 && trusted.header("x-backend") == "tls")
+            // The same server, checked against the system's roots: refused, nothing forwarded.
+            #expect(try server.client.get("/untrusted/echo").status == 502)
+            #expect(secure.requests == 1)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -10,7 +11,7 @@ import Synchronization
 ///   with an `X-Checksum` header); the body is counted as it streams, never held;
 /// - `/bytes/N` streams N bytes, as fast as the client takes them;
 /// - `/slow/MS` answers after MS milliseconds; `/status/N` answers status N; `/html` is a page;
-/// - `/drop` closes the connection without answering; `/health` is 200, or 503 when unhealthy;
+/// - `/drop` closes the connection without answering; `/stall` sends a tenth of its body and stops; `/health` is 200, or 503 when unhealthy;
 /// - `/ws` is a WebSocket echo (upgraded by NIO's own server upgrader).
 public final class BackendServer: Sendable {
     public let name: String
@@ -28,8 +29,14 @@ public final class BackendServer: Sendable {
         let state = Mutex(State())
     }
 
-    public static func start(name: String) async throws -> BackendServer {
+    /// With `certificate` and `key` (PEM files) it speaks HTTPS.
+    public static func start(name: String, certificate: String? = nil, key: String? = nil) async throws -> BackendServer {
         let shared = Shared()
+        let tls = try certificate.map { certificate in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key!, format: .pem))))
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -43,6 +50,7 @@ public final class BackendServer: Sendable {
                         channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(WebSocketEcho()) }
                     })
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                             let sync = context.pipeline.syncOperations
@@ -64,6 +72,7 @@ public final class BackendServer: Sendable {
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
+    public var httpsURL: String { "https://localhost:\(port)" }
     public var requests: Int { shared.state.withLock(\.requests) }
     /// TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests).
     public var connections: Int { shared.state.withLock(\.connections) }
@@ -116,10 +125,19 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         var path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         // Commands are found after any prefix a proxy route kept (`/api/slow/100`).
-        for command in ["/bytes/", "/slow/", "/status/", "/html", "/drop", "/health"] {
+        for command in ["/bytes/", "/slow/", "/status/", "/html", "/drop", "/health", "/stall"] {
             if let range = path.range(of: command) { path = String(path[range.lowerBound...]); break }
         }
         if path == "/drop" { return context.close(promise: nil) }
+        if path == "/stall" {
+            // A head and a tenth of the promised body, then silence.
+            let headers = HTTPHeaders([("content-type", "text/plain"), ("content-length", "100")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
+            var buffer = context.channel.allocator.buffer(capacity: 10)
+            buffer.writeString("0123456789")
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            return
+        }
         if path.hasPrefix("/bytes/"), let count = Int(path.dropFirst(7)) {
             var headers = HTTPHeaders([("content-type", "application/octet-stream")])
             if !head.uri.contains("chunked") { headers.add(name: "content-length", value: String(count)) }

@@ -29,10 +29,7 @@ extension HTTPChannelHandler {
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
         answered()
-        if close {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        finish(done, close: close, channel: context.channel)
     }
 
     /// An answer made here (an error) in place of the upstream's.

@@ -84,7 +84,6 @@ extension HTTPChannelHandler {
             try server.addHandler(upstreamSide)
             _ = server.removeHandler(try server.handler(type: HTTPRequestEncoder.self))
             if let h = try? server.handler(type: NIOHTTPRequestHeadersValidator.self) { _ = server.removeHandler(h) }
-            _ = server.removeHandler(name: "upstream-idle")
             _ = server.removeHandler(name: "upstream")
             try client.addHandler(clientSide)
             _ = client.removeHandler(try client.handler(type: HTTPResponseEncoder.self))

@@ -20,6 +20,9 @@ final class UpstreamConnection: @unchecked Sendable {
     /// When the request was sent in full and no answer has begun since; checked by a watchdog,
     /// one repeating task per connection instead of a timer per request.
     var awaitingSince: NIODeadline?
+    /// Bytes last went either way; a connection quiet for the idle timeout is closed, in the pool
+    /// or mid-answer (not while an answer is awaited: that is the response timeout's).
+    var lastActivity = NIODeadline.now()
 
     init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler) {
         self.channel = channel
@@ -27,17 +30,24 @@ final class UpstreamConnection: @unchecked Sendable {
         self.handler = handler
     }
 
-    func watch(responseTimeout: TimeAmount) {
-        let every = TimeAmount.nanoseconds(max(responseTimeout.nanoseconds / 4, 20_000_000))
+    func watch(responseTimeout: TimeAmount, idleTimeout: TimeAmount) {
+        let every = TimeAmount.nanoseconds(max(min(responseTimeout.nanoseconds, idleTimeout.nanoseconds) / 4, 20_000_000))
         let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { [self] _ in
-            guard let since = awaitingSince, NIODeadline.now() - since >= responseTimeout, let exchange else { return }
-            awaitingSince = nil
-            exchange.upstreamFailed(self, .responseTimeout)
+            let now = NIODeadline.now()
+            if let since = awaitingSince {
+                guard now - since >= responseTimeout, let exchange else { return }
+                awaitingSince = nil
+                exchange.upstreamFailed(self, .responseTimeout)
+            } else if now - lastActivity >= idleTimeout {
+                if let exchange { exchange.upstreamFailed(self, .idleTimeout) }
+                channel.close(promise: nil)
+            }
         }
         channel.closeFuture.whenComplete { _ in task.cancel() }
     }
 
     func write(_ part: HTTPClientRequestPart) {
+        lastActivity = .now()
         handler.context?.write(handler.wrapOutboundOut(part), promise: nil)
     }
 
@@ -64,7 +74,6 @@ final class UpstreamConnection: @unchecked Sendable {
                     }
                     // Headers sent upstream were validated when the client's request was parsed.
                     try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout), name: "upstream-idle")
                     try sync.addHandler(UpstreamHandler(), name: "upstream")
                 }
             }
@@ -73,7 +82,7 @@ final class UpstreamConnection: @unchecked Sendable {
                 let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
                 let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler)
                 handler.connection = connection
-                connection.watch(responseTimeout: responseTimeout)
+                connection.watch(responseTimeout: responseTimeout, idleTimeout: idleTimeout)
                 return connection
             }
     }
@@ -96,6 +105,7 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection?.lastActivity = .now()
         guard let exchange = connection?.exchange else {
             // An idle connection must not speak: close it rather than hand its bytes to the next one.
             context.close(promise: nil)
@@ -128,12 +138,6 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is IdleStateHandler.IdleStateEvent else { return context.fireUserInboundEventTriggered(event) }
-        if let exchange = connection?.exchange, let connection { exchange.upstreamFailed(connection, .idleTimeout) }
         context.close(promise: nil)
     }
 }
