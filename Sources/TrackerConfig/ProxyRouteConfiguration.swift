@@ -195,6 +195,8 @@ public struct UpstreamAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var path: String
+    /// As the Host header names it (computed once: it is sent with every request).
+    public private(set) var authority = ""
 
     public init?(_ text: String) {
         let rest: Substring
@@ -220,12 +222,8 @@ public struct UpstreamAddress: Sendable, Equatable, CustomStringConvertible {
             port = tls ? 443 : 80
         }
         guard !host.isEmpty else { return nil }
-    }
-
-    /// As the Host header names it.
-    public var authority: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == (tls ? 443 : 80) ? name : "\(name):\(port)"
+        self.authority = port == (tls ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     public var description: String { "\(tls ? "https" : "http")://\(authority)" }

@@ -20,6 +20,19 @@ public enum ASCII {
         }
     }
 
+    /// `text` equals `lowercase` (already lower case) ignoring ASCII case, without allocating.
+    public static func equalsIgnoringCase(_ text: String, lowercase: String) -> Bool {
+        var a = text.utf8.makeIterator(), b = lowercase.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                if x != y, !(x >= 0x41 && x <= 0x5A && x | 0x20 == y) { return false }
+            default: return false
+            }
+        }
+    }
+
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }

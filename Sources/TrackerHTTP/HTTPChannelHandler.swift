@@ -23,6 +23,8 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// An answer decided from the head alone; the body is read and dropped before it is sent.
     var earlyAnswer: HTTPResponse?
     var context: ChannelHandlerContext?
+    /// Whether autoRead is on (backpressure and the pipelining queue turn it off).
+    var reading = true
     /// A request was read in full and its answer is not out yet.
     var awaitingAnswer = false
     /// Parts of requests that came before the current one was answered (pipelining).

@@ -30,6 +30,17 @@ import TrackerTesting
         for backend in backends { try await backend.stop() }
     }
 
+    /// Tracked calls are stored after their answer: waits (5 s at most) for `count` events, and a
+    /// little more to see that no others come.
+    func stored(_ server: RunningServer, count: Int) async throws -> [Event] {
+        for _ in 0..<50 {
+            if try await server.server.store.events(EventQuery()).count >= count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        return try await server.server.store.events(EventQuery())
+    }
+
     func headers(_ response: HTTPTestClient.Response) -> [String: [String]] {
         (response.json?["headers"] as? [String: [String]]) ?? [:]
     }
@@ -65,13 +76,13 @@ import TrackerTesting
             #expect(names.filter { $0 == "a" }.count == 5 && names.filter { $0 == "b" }.count == 5)
 
             let client = server.client
-            let slow = Task.detached { try client.get("/lc/slow/1500").header("x-backend") }
-            try await Task.sleep(for: .milliseconds(300))
+            let slow = Task.detached { try client.get("/lc/slow/3000").header("x-backend") }
+            // Until the slow request has reached its backend (counted when its head and end are read).
+            for _ in 0..<100 where backends.map(\.requests).reduce(0, +) < 11 { try await Task.sleep(for: .milliseconds(20)) }
             var fast: Set<String> = []
             for _ in 0..<6 { fast.insert(try server.client.get("/lc/echo").header("x-backend") ?? "") }
             let busy = try await slow.value
             #expect(fast.count == 1 && busy != nil && !fast.contains(busy!))
-            _ = backends
         }
     }
 
@@ -179,16 +190,25 @@ import TrackerTesting
                 $0.healthCheck = ProxyRouteConfiguration.HealthCheck(path: "/health", intervalSeconds: 0.1, timeoutSeconds: 1)
             }]
         }) { server, backends in
+            /// Waits (5 s at most) until the route sends a request to `name`'s set only.
+            func settle(_ expected: Set<String>) async throws -> Set<String> {
+                var seen: Set<String> = []
+                for _ in 0..<50 {
+                    seen = []
+                    for _ in 0..<4 { seen.insert(try server.client.get("/api/echo").header("x-backend") ?? "none") }
+                    if seen == expected { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return seen
+            }
             backends[1].setHealthy(false)
-            try await Task.sleep(for: .milliseconds(500))
-            for _ in 0..<6 { #expect(try server.client.get("/api/echo").header("x-backend") == "a") }
+            #expect(try await settle(["a"]) == ["a"])
             backends[0].setHealthy(false)
-            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await settle(["none"]) == ["none"])
             let none = try server.client.get("/api/echo")
             #expect(none.status == 503 && none.header("retry-after") == "1")
             backends[1].setHealthy(true)
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(try server.client.get("/api/echo").header("x-backend") == "b")
+            #expect(try await settle(["b"]) == ["b"])
         }
     }
 
@@ -264,8 +284,7 @@ import TrackerTesting
             #expect(cookie.hasPrefix("vid=") && cookie.contains("SameSite=Lax"))
             let vid = String(cookie.dropFirst(4).prefix { $0 != ";" })
             #expect(try server.client.get("/api/app.js").status == 200)
-            try await Task.sleep(for: .milliseconds(300))
-            let events = try await server.server.store.events(EventQuery())
+            let events = try await stored(server, count: 2)
             #expect(events.count == 2)
             let order = try #require(events.first { $0[.vid] == "0192d1f0-0000-7000-8000-000000000001" })
             #expect(order[.etyp] == "api" && order[.ename] == "api" && order[.route] == "proxy")
@@ -293,8 +312,7 @@ import TrackerTesting
             #expect(seen["content-type"] == ["application/json"])
             #expect((response.json?["uri"] as? String) == "/api/users")
             _ = try server.client.get("/api/login")
-            try await Task.sleep(for: .milliseconds(300))
-            let events = try await server.server.store.events(EventQuery())
+            let events = try await stored(server, count: 1)
             #expect(events.map { $0.params["path"] } == ["/api/users"])
         }
     }

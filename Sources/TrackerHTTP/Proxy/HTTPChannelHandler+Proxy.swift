@@ -8,6 +8,8 @@ extension HTTPChannelHandler {
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     func setReading(_ on: Bool) {
+        guard on != reading else { return }
+        reading = on
         try? context?.channel.syncOptions?.setOption(.autoRead, value: on)
     }
 

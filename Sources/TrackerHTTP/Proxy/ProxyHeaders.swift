@@ -5,12 +5,6 @@ import TrackerCore
 /// How a request's head changes on its way to an upstream, and a response's on its way back: pure
 /// functions of their inputs, so every rule has a unit test.
 public enum ProxyHeaders {
-    /// RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-authenticate", "proxy-authorization",
-    ]
-
     /// What is known of the client side of a request.
     public struct Client: Sendable {
         /// The address the request came from (the TCP peer).
@@ -54,9 +48,6 @@ public enum ProxyHeaders {
         return addPrefix + rest
     }
 
-    /// Headers this proxy writes itself on every request.
-    static let ownRequestHeaders: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded", "x-origin-host"]
-
     public static func request(_ head: HTTPRequestHead, route: ProxyRouteConfiguration, upstream: UpstreamAddress,
                                client: Client) -> HTTPRequestHead {
         let incoming = head.headers
@@ -67,26 +58,23 @@ public enum ProxyHeaders {
         var upgrade: String?, chunked = false, hasLength = false, originalHost: String?
         var previousFor: [String] = [], previousForwarded: [String] = [], previousProto: String?, previousHost: String?
         for (name, value) in incoming {
-            let lower = ASCII.lowercased(name)
-            if lower == "host" { originalHost = originalHost ?? value }
-            if lower == "content-length" { hasLength = true }
-            if lower == "transfer-encoding" { chunked = chunked || ASCII.lowercased(value).contains("chunked") }
-            if lower == "upgrade" { upgrade = value }
-            if hopByHop.contains(lower) || named.contains(lower) { continue }
-            if ownRequestHeaders.contains(lower) {
-                if client.peerTrusted {
-                    switch lower {
-                    case "x-forwarded-for": previousFor.append(value)
-                    case "forwarded": previousForwarded.append(value)
-                    case "x-forwarded-proto": previousProto = value
-                    case "x-forwarded-host": previousHost = value
-                    default: break
-                    }
-                }
-                continue
+            let kind = HeaderName(name)
+            switch kind {
+            case .host:
+                originalHost = originalHost ?? value
+                if !route.passHost { continue }
+            case .contentLength: hasLength = true
+            case .transferEncoding: chunked = chunked || ASCII.lowercased(value).hasSuffix("chunked")
+            case .upgrade: upgrade = value
+            case .contentType: if route.forceJSON { continue }
+            case .forwardedFor: if client.peerTrusted { previousFor.append(value) }
+            case .forwarded: if client.peerTrusted { previousForwarded.append(value) }
+            case .forwardedProto: if client.peerTrusted { previousProto = value }
+            case .forwardedHost: if client.peerTrusted { previousHost = value }
+            default: break
             }
-            if lower == "host", !route.passHost { continue }
-            if lower == "content-type", route.forceJSON { continue }
+            if kind.isHopByHop || kind.isOwn { continue }
+            if !named.isEmpty, kind == .other, named.contains(where: { ASCII.equalsIgnoringCase(name, lowercase: $0) }) { continue }
             headers.add(name: name, value: value)
         }
         if route.webSockets, let upgrade, named.contains("upgrade") {
@@ -109,7 +97,7 @@ public enum ProxyHeaders {
         // Upstream's director set this; existing backends may read it.
         headers.add(name: "x-origin-host", value: upstream.authority)
         if route.forceJSON { headers.add(name: "content-type", value: "application/json") }
-        apply(route.requestHeaders, to: &headers)
+        if !route.requestHeaders.set.isEmpty || !route.requestHeaders.remove.isEmpty { apply(route.requestHeaders, to: &headers) }
 
         let uri = route.stripPrefix || !route.addPrefix.isEmpty
             ? upstreamURI(head.uri, pathPrefix: route.pathPrefix, stripPrefix: route.stripPrefix, addPrefix: route.addPrefix)
@@ -126,8 +114,9 @@ public enum ProxyHeaders {
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + route.responseHeaders.set.count)
         for (name, value) in head.headers {
-            let lower = ASCII.lowercased(name)
-            if hopByHop.contains(lower) || named.contains(lower) { continue }
+            let kind = HeaderName(name)
+            if kind.isHopByHop { continue }
+            if !named.isEmpty, kind == .other, named.contains(where: { ASCII.equalsIgnoringCase(name, lowercase: $0) }) { continue }
             headers.add(name: name, value: value)
         }
         if !route.responseHeaders.set.isEmpty || !route.responseHeaders.remove.isEmpty { apply(route.responseHeaders, to: &headers) }
@@ -137,7 +126,7 @@ public enum ProxyHeaders {
     /// Header names listed in Connection (hop-by-hop too), lower-cased; usually none or `upgrade`.
     static func connectionNamed(_ headers: HTTPHeaders) -> [String] {
         var names: [String] = []
-        for (name, value) in headers where ASCII.lowercased(name) == "connection" {
+        for (name, value) in headers where HeaderName(name) == .connection {
             for token in value.split(separator: ",") {
                 let trimmed = ASCII.lowercased(ASCII.trimmed(String(token)))
                 if trimmed != "keep-alive", trimmed != "close", !trimmed.isEmpty { names.append(trimmed) }

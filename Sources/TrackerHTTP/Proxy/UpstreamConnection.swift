@@ -14,6 +14,7 @@ final class UpstreamConnection: @unchecked Sendable {
     var exchange: ProxyExchange?
     /// Exchanges served so far: a failure on a reused connection may be a stale keep-alive.
     var uses = 0
+    var reading = true
     /// Whether the last answer allows another request on this connection.
     var keepAlive = true
     let handler: UpstreamHandler
@@ -56,6 +57,8 @@ final class UpstreamConnection: @unchecked Sendable {
     }
 
     func setReading(_ on: Bool) {
+        guard on != reading else { return }
+        reading = on
         try? channel.syncOptions?.setOption(.autoRead, value: on)
     }
 
