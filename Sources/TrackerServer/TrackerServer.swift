@@ -77,7 +77,9 @@ public final class TrackerServer: Sendable {
                           maxHeaderBytes: configuration.maxHeaderBytes, logger: logger)
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
-        let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map { [.init(service: AccessLogService(log: $0))] } ?? []
+        let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map {
+            [.init(service: AccessLogService(log: $0, reopenOnHangup: installSignalHandlers, logger: logger))]
+        } ?? []
         group = ServiceGroup(configuration: .init(
             services: backend.services.map { .init(service: $0) } + logFlusher
                 + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger)), .init(service: http)],

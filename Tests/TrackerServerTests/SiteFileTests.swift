@@ -146,4 +146,28 @@ import TrackerTesting
             }
         }
     }
+
+    /// logrotate's way: move the file, send SIGHUP; the real binary then writes a new file, and
+    /// still exits cleanly on SIGTERM.
+    @Test func sighupReopensTheFileAfterRotation() async throws {
+        let directory = TemporaryDirectory("access-log-rotate")
+        defer { directory.remove() }
+        let path = directory.file("access.log")
+        let config = directory.file("config.json")
+        try #"{"AccessLog": {"Path": "\#(path)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let tracker = try TrackerProcess.start(data: directory.file("data"), arguments: ["--config", config])
+        let client = HTTPTestClient(port: tracker.port)
+        _ = try client.get("/ping?before")
+        try await Task.sleep(for: .milliseconds(1500))
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        kill(tracker.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try client.get("/ping?after")
+        tracker.terminate()
+        #expect(tracker.process.terminationStatus == 0)
+        let old = try String(contentsOfFile: path + ".1", encoding: .utf8)
+        let new = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(old.contains("/ping?before") && !old.contains("/ping?after"))
+        #expect(new.contains("/ping?after") && !new.contains("/ping?before"))
+    }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import TrackerCore
 
@@ -24,8 +27,10 @@ public final class AccessLog: Sendable {
     }
 
     let format: Format
-    let fd: Int32
-    let ownsDescriptor: Bool
+    /// The file, or nil for stdout.
+    let path: String?
+    /// Changes when the file is reopened (log rotation); guarded with the buffer.
+    let output: Mutex<Int32>
     let buffer = Mutex<[UInt8]>([])
     static let flushThreshold = 64 << 10
 
@@ -33,17 +38,35 @@ public final class AccessLog: Sendable {
     public init(path: String, format: Format) throws {
         self.format = format
         if path == "stdout" {
-            fd = STDOUT_FILENO
-            ownsDescriptor = false
+            self.path = nil
+            output = Mutex(STDOUT_FILENO)
         } else {
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-            guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
-            ownsDescriptor = true
+            self.path = path
+            output = Mutex(try Self.open(path))
         }
     }
 
+    static func open(_ path: String) throws -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        return fd
+    }
+
     deinit {
-        if ownsDescriptor { close(fd) }
+        if path != nil { close(output.withLock { $0 }) }
+    }
+
+    /// After logrotate moved the file away (SIGHUP): what is buffered goes to the old file, then
+    /// lines go to a new file at the configured path. A file that cannot be opened keeps the old.
+    public func reopen() throws {
+        guard let path else { return }
+        flush()
+        let fresh = try Self.open(path)
+        let old = output.withLock { fd in
+            defer { fd = fresh }
+            return fd
+        }
+        close(old)
     }
 
     public func record(_ entry: Entry) {
@@ -60,10 +83,12 @@ public final class AccessLog: Sendable {
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
         }
-        var written = 0
-        while written < pending.count {
-            let n = pending[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n > 0 { written += n } else if errno != EINTR { break }
+        output.withLock { fd in
+            var written = 0
+            while written < pending.count {
+                let n = pending[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n > 0 { written += n } else if errno != EINTR { break }
+            }
         }
     }
 
