@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "SQLite3", path: "Sources/SQLite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -49,6 +50,17 @@ let package = Package(
             resources: [.embedInCode("Migrations")]
         ),
         .target(
+            name: "TrackerClickHouse",
+            dependencies: [
+                "TrackerStorage", "TrackerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Migrations")]
+        ),
+        .target(
             name: "TrackerHTTP",
             dependencies: [
                 "TrackerCore", "TrackerStorage", "TrackerConfig", "CZlib",
@@ -63,7 +75,7 @@ let package = Package(
         .target(
             name: "TrackerServer",
             dependencies: [
-                "TrackerCore", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerPostgres", "TrackerHTTP",
+                "TrackerCore", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse", "TrackerHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "tracker",
             dependencies: [
-                "TrackerServer", "TrackerConfig", "TrackerSQLite", "TrackerPostgres",
+                "TrackerServer", "TrackerConfig", "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +114,7 @@ let package = Package(
             "TrackerPostgres", "TrackerServer", "TrackerConfig", "TrackerTesting",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"]),
         .testTarget(name: "TrackerServerTests",
                     dependencies: ["TrackerServer", "TrackerTesting", "tracker"]),
     ]

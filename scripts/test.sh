@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need when it is missing (Debian, as root), starts the
-# services they use (PostgreSQL) on throw-away data, and stops them afterwards. Tests of a service
+# services they use (PostgreSQL, ClickHouse) on throw-away data, and stops them afterwards. Tests of a service
 # that is not running skip with a message naming it; run as root, this script makes sure none is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip postgresql-15; do
+for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -45,6 +45,54 @@ if [ -z "${TRACKER_TEST_POSTGRES_URL:-}" ] && [ -x "$PGBIN/postgres" ] && [ "$(i
   else
     echo "PostgreSQL did not start:" >&2
     cat "$SERVICES/pg.log" >&2
+    exit 1
+  fi
+fi
+
+# ClickHouse: Debian's 18.16 (the one installable here), HTTP on a port of its own.
+CHPORT=${TRACKER_TEST_CLICKHOUSE_PORT:-18123}
+if [ -z "${TRACKER_TEST_CLICKHOUSE_URL:-}" ] && command -v clickhouse-server >/dev/null; then
+  CH="$SERVICES/clickhouse"
+  mkdir -p "$CH"/{data,tmp,log,user_files,format_schemas}
+  cat > "$CH/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$CH/log/server.log</log><errorlog>$CH/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$CHPORT</http_port>
+  <tcp_port>$((CHPORT + 1))</tcp_port>
+  <max_connections>256</max_connections>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  <mark_cache_size>268435456</mark_cache_size>
+  <path>$CH/data/</path>
+  <tmp_path>$CH/tmp/</tmp_path>
+  <user_files_path>$CH/user_files/</user_files_path>
+  <format_schema_path>$CH/format_schemas/</format_schema_path>
+  <users_config>users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mlock_executable>false</mlock_executable>
+</yandex>
+XML
+  cat > "$CH/users.xml" <<'XML'
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+  clickhouse-server --config-file="$CH/config.xml" >"$CH/stdout.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$CHPORT/ping" >/dev/null && break; sleep 0.1; done
+  if curl -sf "http://127.0.0.1:$CHPORT/ping" >/dev/null; then
+    export TRACKER_TEST_CLICKHOUSE_URL="http://127.0.0.1:$CHPORT"
+  else
+    echo "ClickHouse did not start:" >&2
+    cat "$CH/stdout.log" "$CH/log/server.err.log" >&2 2>/dev/null || true
     exit 1
   fi
 fi

@@ -18,12 +18,20 @@ extension TrackerConfiguration {
             }
         case "StorageBackend":
             if let v = r.string(value, path) {
-                if ["sqlite", "postgres"].contains(v) { storageBackend = v } else { r.problem(path, "expected \"sqlite\" or \"postgres\"") }
+                if ["sqlite", "postgres", "clickhouse"].contains(v) { storageBackend = v } else {
+                    r.problem(path, "expected \"sqlite\", \"postgres\" or \"clickhouse\"")
+                }
             }
         case "PostgresURL":
             if let v = r.string(value, path) {
                 if v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") { postgresURL = v } else {
                     r.problem(path, "expected postgres://user:password@host:port/database")
+                }
+            }
+        case "ClickHouseURL":
+            if let v = r.string(value, path) {
+                if v.hasPrefix("http://") || v.hasPrefix("https://") { clickHouseURL = v } else {
+                    r.problem(path, "expected http://user:password@host:8123/database")
                 }
             }
         case "SpoolSize": if let v = r.size(value, path) { spoolBytes = v }
@@ -108,6 +116,9 @@ extension TrackerConfiguration {
         }
         if storageBackend == "postgres", postgresURL == nil {
             r.problem("$.PostgresURL", "required when StorageBackend is \"postgres\"")
+        }
+        if storageBackend == "clickhouse", clickHouseURL == nil {
+            r.problem("$.ClickHouseURL", "required when StorageBackend is \"clickhouse\"")
         }
         if let filter = urlFilter, urlFilterMatchGroup > filter.numberOfCaptureGroups {
             r.problem("$.UrlFilterMatchGroup", "the UrlFilter has only \(filter.numberOfCaptureGroups) groups")

@@ -38,6 +38,7 @@ enum ConfigKeys {
         ConfigKey(name: "DataDirectory", kind: .string),
         ConfigKey(name: "StorageBackend", kind: .string),
         ConfigKey(name: "PostgresURL", kind: .string),
+        ConfigKey(name: "ClickHouseURL", kind: .string),
         ConfigKey(name: "SpoolSize", kind: .size),
         ConfigKey(name: "Durability", kind: .string),
         ConfigKey(name: "MaxDatabaseSize", kind: .size),

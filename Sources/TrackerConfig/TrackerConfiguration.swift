@@ -9,6 +9,8 @@ public struct TrackerConfiguration: Sendable {
     /// `sqlite` (the embedded default) or `postgres`.
     public var storageBackend = "sqlite"
     public var postgresURL: String?
+    /// `http://user:password@host:8123/database` when `storageBackend` is `clickhouse`.
+    public var clickHouseURL: String?
     /// Disk for events waiting to reach a remote store.
     public var spoolBytes = 1 << 30
     public var durability = "full"

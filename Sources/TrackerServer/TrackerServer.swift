@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import TrackerClickHouse
 import TrackerConfig
 import TrackerCore
 import TrackerHTTP
@@ -103,6 +104,23 @@ public final class TrackerServer: Sendable {
 
     /// The one place that names concrete stores.
     static func openStore(_ configuration: TrackerConfiguration, sessionsSince since: Date, logger: Logger) async throws -> Backend {
+        if configuration.storageBackend == "clickhouse", let url = configuration.clickHouseURL {
+            let store = try ClickHouseEventStore(url: url, logger: logger)
+            var sessions: [SessionSeed] = []
+            var migrated = false
+            do {
+                try await store.migrate()
+                sessions = try await store.recentSessions(since: since)
+                migrated = true
+                let version = try await store.serverVersion()
+                logger.notice("ClickHouse \(version) at \(url.split(separator: "@").last ?? "")")
+            } catch {
+                logger.warning("ClickHouse is not reachable at start (\(error)): events will wait in the spool")
+            }
+            return try remote(store, name: "clickhouse", sessions: sessions, services: [], configuration, logger: logger) {
+                [migrated] in if !migrated { try await store.migrate() }
+            }
+        }
         if configuration.storageBackend == "postgres", let url = configuration.postgresURL {
             // A database that is down at start must not stop ingestion: events wait in the spool,
             // and the delivery migrates before its first batch.
@@ -115,18 +133,27 @@ public final class TrackerServer: Sendable {
                 logger.warning("PostgreSQL is not reachable at start (\(error)): events will wait in the spool")
             }
             let store = try PostgresEventStore(url: url, logger: logger)
-            let spool = try DiskSpool(directory: (configuration.dataDirectory as NSString).appendingPathComponent("spool"),
-                                      maxBytes: configuration.spoolBytes)
-            let delivery = SpoolDelivery(spool: spool, sink: store, name: "postgres",
-                                         prepare: { [migrated] in if !migrated { try await store.migrate() } }, logger: logger)
-            return Backend(store: store, ingestSink: spool, name: "spool", sessions: sessions, services: [store, delivery],
-                           deliveries: [delivery])
+            return try remote(store, name: "postgres", sessions: sessions, services: [store], configuration, logger: logger) {
+                [migrated] in if !migrated { try await store.migrate() }
+            }
         }
         let store = try SQLiteEventStore(path: configuration.databasePath,
                                          durability: configuration.durability == "normal" ? .normal : .full,
                                          maxDatabaseBytes: configuration.maxDatabaseBytes)
         return Backend(store: store, ingestSink: store, name: "sqlite", sessions: try await store.recentSessions(since: since),
                        services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)], deliveries: [])
+    }
+
+    /// A store on another machine: requests are acknowledged once the local spool holds their events
+    /// (fsynced), and a delivery moves them to the store, which may be down for a while.
+    static func remote(_ store: any EventStore, name: String, sessions: [SessionSeed], services: [any Service],
+                       _ configuration: TrackerConfiguration, logger: Logger,
+                       prepare: @escaping @Sendable () async throws -> Void) throws -> Backend {
+        let spool = try DiskSpool(directory: (configuration.dataDirectory as NSString).appendingPathComponent("spool"),
+                                  maxBytes: configuration.spoolBytes)
+        let delivery = SpoolDelivery(spool: spool, sink: store, name: name, prepare: prepare, logger: logger)
+        return Backend(store: store, ingestSink: spool, name: "spool", sessions: sessions, services: services + [delivery],
+                       deliveries: [delivery])
     }
 
     static func siteRoot(_ site: SiteConfiguration) -> SiteRoot {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TrackerClickHouse
 import TrackerConfig
 import TrackerCore
 import TrackerServer
@@ -96,6 +97,12 @@ struct Migrate: AsyncParsableCommand {
             let prepared = try await PostgresEventStore.prepare(url: url, sessionsSince: Date())
             let applied = prepared.applied.isEmpty ? "nothing to apply" : "applied \(prepared.applied.map(String.init).joined(separator: ", "))"
             print("PostgreSQL: \(applied); schema version \(PostgresMigrations.all.last?.version ?? 0)")
+            return
+        }
+        if configuration.storageBackend == "clickhouse", let url = configuration.clickHouseURL {
+            let store = try ClickHouseEventStore(url: url)
+            let applied = try await store.migrate()
+            print("ClickHouse \(try await store.serverVersion()): \(applied.isEmpty ? "nothing to apply" : "applied \(applied.map(String.init).joined(separator: ", "))")")
             return
         }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import NIOCore
+import TrackerCore
+import TrackerStorage
+
+/// Events in ClickHouse over its HTTP interface. `append` is one `INSERT ... FORMAT JSONEachRow`
+/// per batch (the spool's delivery sends up to 1,000 events at a time), acknowledged by the server
+/// before it returns; replays are merged away by the ReplacingMergeTree and never read twice, as
+/// reads use `FINAL`. Written for the ClickHouse of Debian (18.16) and later.
+public final class ClickHouseEventStore: EventStore {
+    let client: ClickHouseClient
+    let logger: Logger
+
+    /// `url`: `http://user:password@host:8123/database`.
+    public init(url: String, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "tracker.clickhouse")) throws(StorageError) {
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        client = try ClickHouseClient(url: url, timeout: .nanoseconds(nanoseconds))
+        self.logger = logger
+    }
+
+    /// Applies missing migrations (creating the database if needed); returns the versions applied now.
+    @discardableResult
+    public func migrate() async throws(StorageError) -> [Int] {
+        try await ClickHouseMigrations.apply(client)
+    }
+
+    /// The server's version, as `SELECT version()` answers (`18.16.1`, `24.8.4.13`).
+    public func serverVersion() async throws(StorageError) -> String {
+        try await client.rows("SELECT version() AS v").first?["v"]?.text ?? "unknown"
+    }
+
+    /// For tests and tools: removes the whole database.
+    public func dropDatabase() async throws(StorageError) {
+        try await client.execute("DROP DATABASE IF EXISTS \(client.database)")
+    }
+
+    public func append(_ events: [Event]) async throws(StorageError) {
+        guard !events.isEmpty else { return }
+        try await client.insert(into: client.table("events"), rows: ClickHouseEventRows.body(events))
+    }
+
+    public func events(_ query: EventQuery) async throws(StorageError) -> [Event] {
+        guard query.limit >= 0 else { throw .invalid("limit must not be negative") }
+        let rows = try await client.rows("""
+            SELECT \(ClickHouseEventRows.selectList) FROM \(client.table("events")) FINAL
+            WHERE \(ClickHouseEventRows.filter(query)) ORDER BY ts, eid LIMIT \(query.limit)
+            """)
+        return rows.compactMap(ClickHouseEventRows.event)
+    }
+
+    public func count(_ query: EventQuery) async throws(StorageError) -> Int {
+        guard query.limit >= 0 else { throw .invalid("limit must not be negative") }
+        let rows = try await client.rows("SELECT count() AS n FROM \(client.table("events")) FINAL WHERE \(ClickHouseEventRows.filter(query))")
+        return Int(rows.first?["n"]?.number ?? 0)
+    }
+
+    public func recentSessions(since: Date) async throws(StorageError) -> [SessionSeed] {
+        let rows = try await client.rows("""
+            SELECT site AS s_site, assumeNotNull(vid) AS s_vid, argMax(assumeNotNull(sid), ts) AS s_sid, max(ts) AS s_last
+            FROM \(client.table("events")) FINAL
+            WHERE ts >= \(Timestamp.milliseconds(since)) AND vid IS NOT NULL AND sid IS NOT NULL
+            GROUP BY s_site, s_vid ORDER BY s_last
+            """)
+        return rows.compactMap { row in
+            guard let site = row["s_site"]?.text, let vid = row["s_vid"]?.text, let sid = row["s_sid"]?.text,
+                  let last = row["s_last"]?.number else { return nil }
+            return SessionSeed(site: site, vid: vid, sid: sid, lastSeen: Timestamp.date(milliseconds: Int64(last)))
+        }
+    }
+}
