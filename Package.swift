@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TrackerCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "TrackerConfig", dependencies: ["TrackerCore"]),
         .target(
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "TrackerHTTP",
             dependencies: [
-                "TrackerCore", "TrackerStorage", "TrackerConfig", "CZlib",
+                "TrackerCore", "TrackerStorage", "TrackerConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

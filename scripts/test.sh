@@ -49,33 +49,40 @@ if [ -z "${TRACKER_TEST_POSTGRES_URL:-}" ] && [ -x "$PGBIN/postgres" ] && [ "$(i
   fi
 fi
 
-# ClickHouse: Debian's 18.16 (the one installable here), HTTP on a port of its own.
+# ClickHouse: Debian's 18.16 (the one installable here). Two servers, which are also the two
+# shards of the cluster `tracker_test` for the clustered tests; the first serves the others too.
 CHPORT=${TRACKER_TEST_CLICKHOUSE_PORT:-18123}
-if [ -z "${TRACKER_TEST_CLICKHOUSE_URL:-}" ] && command -v clickhouse-server >/dev/null; then
-  CH="$SERVICES/clickhouse"
-  mkdir -p "$CH"/{data,tmp,log,user_files,format_schemas}
-  cat > "$CH/config.xml" <<XML
+start_clickhouse() {  # DIR HTTP_PORT TCP_PORT
+  local dir=$1
+  mkdir -p "$dir"/{data,tmp,log,user_files,format_schemas}
+  cat > "$dir/config.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
-  <logger><level>warning</level><log>$CH/log/server.log</log><errorlog>$CH/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
+  <logger><level>warning</level><log>$dir/log/server.log</log><errorlog>$dir/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
   <listen_host>127.0.0.1</listen_host>
-  <http_port>$CHPORT</http_port>
-  <tcp_port>$((CHPORT + 1))</tcp_port>
+  <http_port>$2</http_port>
+  <tcp_port>$3</tcp_port>
   <max_connections>256</max_connections>
   <max_concurrent_queries>100</max_concurrent_queries>
   <mark_cache_size>268435456</mark_cache_size>
-  <path>$CH/data/</path>
-  <tmp_path>$CH/tmp/</tmp_path>
-  <user_files_path>$CH/user_files/</user_files_path>
-  <format_schema_path>$CH/format_schemas/</format_schema_path>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
   <users_config>users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <timezone>UTC</timezone>
   <mlock_executable>false</mlock_executable>
+  <remote_servers>
+    <tracker_test>
+      <shard><replica><host>127.0.0.1</host><port>$((CHPORT + 1))</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$((CHPORT + 3))</port></replica></shard>
+    </tracker_test>
+  </remote_servers>
 </yandex>
 XML
-  cat > "$CH/users.xml" <<'XML'
+  cat > "$dir/users.xml" <<'XML'
 <?xml version="1.0"?>
 <yandex>
   <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
@@ -85,16 +92,19 @@ XML
     <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
-  clickhouse-server --config-file="$CH/config.xml" >"$CH/stdout.log" 2>&1 &
+  clickhouse-server --config-file="$dir/config.xml" >"$dir/stdout.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$CHPORT/ping" >/dev/null && break; sleep 0.1; done
-  if curl -sf "http://127.0.0.1:$CHPORT/ping" >/dev/null; then
-    export TRACKER_TEST_CLICKHOUSE_URL="http://127.0.0.1:$CHPORT"
-  else
-    echo "ClickHouse did not start:" >&2
-    cat "$CH/stdout.log" "$CH/log/server.err.log" >&2 2>/dev/null || true
-    exit 1
-  fi
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/ping" >/dev/null && return 0; sleep 0.1; done
+  echo "ClickHouse did not start:" >&2
+  cat "$dir/stdout.log" "$dir/log/server.err.log" >&2 2>/dev/null || true
+  return 1
+}
+if [ -z "${TRACKER_TEST_CLICKHOUSE_URL:-}" ] && command -v clickhouse-server >/dev/null; then
+  start_clickhouse "$SERVICES/clickhouse1" "$CHPORT" "$((CHPORT + 1))"
+  start_clickhouse "$SERVICES/clickhouse2" "$((CHPORT + 2))" "$((CHPORT + 3))"
+  export TRACKER_TEST_CLICKHOUSE_URL="http://127.0.0.1:$CHPORT"
+  export TRACKER_TEST_CLICKHOUSE_CLUSTER="tracker_test"
+  export TRACKER_TEST_CLICKHOUSE_SHARDS="http://127.0.0.1:$CHPORT,http://127.0.0.1:$((CHPORT + 2))"
 fi
 
 swift build --build-tests

@@ -10,19 +10,29 @@ import TrackerStorage
 /// reads use `FINAL`. Written for the ClickHouse of Debian (18.16) and later.
 public final class ClickHouseEventStore: EventStore {
     let client: ClickHouseClient
+    let layout: ClickHouseLayout
     let logger: Logger
 
-    /// `url`: `http://user:password@host:8123/database`.
-    public init(url: String, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "tracker.clickhouse")) throws(StorageError) {
+    /// `url`: `http://user:password@host:8123/database`. With `cluster` (a name from the servers'
+    /// `remote_servers`), events go through a Distributed table sharded by visitor; `shardURLs`
+    /// are the shards' HTTP addresses for the schema (the database name is taken from `url`).
+    public init(url: String, cluster: String? = nil, shardURLs: [String] = [], timeout: Duration = .seconds(10),
+                logger: Logger = Logger(label: "tracker.clickhouse")) throws(StorageError) {
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         client = try ClickHouseClient(url: url, timeout: .nanoseconds(nanoseconds))
+        if let cluster, !cluster.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { throw .invalid("cluster name \(cluster)") }
+        var shards: [ClickHouseClient] = []
+        for shard in shardURLs {
+            shards.append(try ClickHouseClient(url: shard, timeout: .nanoseconds(nanoseconds), database: client.database))
+        }
+        layout = ClickHouseLayout(cluster: cluster, shards: cluster == nil ? [] : shards)
         self.logger = logger
     }
 
     /// Applies missing migrations (creating the database if needed); returns the versions applied now.
     @discardableResult
     public func migrate() async throws(StorageError) -> [Int] {
-        try await ClickHouseMigrations.apply(client)
+        try await ClickHouseMigrations.apply(client, layout: layout)
     }
 
     /// The server's version, as `SELECT version()` answers (`18.16.1`, `24.8.4.13`).
@@ -32,12 +42,26 @@ public final class ClickHouseEventStore: EventStore {
 
     /// For tests and tools: removes the whole database.
     public func dropDatabase() async throws(StorageError) {
-        try await client.execute("DROP DATABASE IF EXISTS \(client.database)")
+        for target in layout.shards.isEmpty ? [client] : layout.shards {
+            try await target.execute("DROP DATABASE IF EXISTS \(client.database)")
+        }
+    }
+
+    /// Events held by each shard's local table (one number on a single server).
+    public func shardCounts() async throws(StorageError) -> [Int] {
+        var counts: [Int] = []
+        for target in layout.shards.isEmpty ? [client] : layout.shards {
+            counts.append(Int(try await target.rows("SELECT count() AS n FROM \(target.table(layout.localName))").first?["n"]?.number ?? 0))
+        }
+        return counts
     }
 
     public func append(_ events: [Event]) async throws(StorageError) {
         guard !events.isEmpty else { return }
-        try await client.insert(into: client.table("events"), rows: ClickHouseEventRows.body(events))
+        // Clustered, the insert returns once every shard holds its part, not when the Distributed
+        // table queued it on this server's disk.
+        try await client.insert(into: client.table("events"), rows: ClickHouseEventRows.body(events),
+                                settings: layout.cluster == nil ? [:] : ["insert_distributed_sync": "1"])
     }
 
     public func events(_ query: EventQuery) async throws(StorageError) -> [Event] {

@@ -2,15 +2,20 @@ import TrackerStorage
 
 /// Numbered schema steps, applied in order and recorded in `schema_migrations`. Every statement is
 /// `IF NOT EXISTS`, so nodes that start together and race apply them harmlessly (ClickHouse has
-/// no transactions or locks to do better).
+/// no transactions or locks to do better). Clustered, each step runs on every shard (each holds
+/// its local table and the Distributed table in front of all), or once `ON CLUSTER` when the
+/// shards' HTTP addresses are not configured (that needs ClickHouse's distributed DDL, ZooKeeper).
 enum ClickHouseMigrations {
-    static let all: [(version: Int, sql: String)] = [
-        (1, String(decoding: PackageResources._001_events_sql, as: UTF8.self)),
+    static let all: [(version: Int, sql: String, clusteredOnly: Bool)] = [
+        (1, String(decoding: PackageResources._001_events_sql, as: UTF8.self), false),
+        (2, String(decoding: PackageResources._002_distributed_sql, as: UTF8.self), true),
     ]
 
     /// Applies what is missing; returns the versions applied now.
-    static func apply(_ client: ClickHouseClient) async throws(StorageError) -> [Int] {
-        try await client.execute("CREATE DATABASE IF NOT EXISTS \(client.database)")
+    static func apply(_ client: ClickHouseClient, layout: ClickHouseLayout) async throws(StorageError) -> [Int] {
+        let targets = layout.shards.isEmpty ? [client] : layout.shards
+        let onCluster = layout.cluster.map { layout.shards.isEmpty ? " ON CLUSTER \($0)" : "" } ?? ""
+        for target in targets { try await target.execute("CREATE DATABASE IF NOT EXISTS \(client.database)\(onCluster)") }
         try await client.execute("""
             CREATE TABLE IF NOT EXISTS \(client.table("schema_migrations")) (version UInt32, applied DateTime)
             ENGINE = ReplacingMergeTree() ORDER BY version
@@ -18,9 +23,12 @@ enum ClickHouseMigrations {
         let done = Set(try await client.rows("SELECT version FROM \(client.table("schema_migrations")) FINAL")
             .compactMap { $0["version"]?.number.map(Int.init) })
         var applied: [Int] = []
-        for (version, sql) in all where !done.contains(version) {
-            for statement in statements(sql) {
-                try await client.execute(statement.replacingOccurrences(of: "{events}", with: client.table("events")))
+        for (version, sql, clusteredOnly) in all where !done.contains(version) {
+            if !clusteredOnly || layout.cluster != nil {
+                for statement in statements(sql) {
+                    let text = layout.expand(statement, database: client.database, onCluster: onCluster)
+                    for target in targets { try await target.execute(text) }
+                }
             }
             try await client.execute("INSERT INTO \(client.table("schema_migrations")) (version, applied) VALUES (\(version), now())")
             applied.append(version)
@@ -33,5 +41,27 @@ enum ClickHouseMigrations {
         let lines = sql.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("--") }
         return lines.joined(separator: "\n").split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }
+    }
+}
+
+/// One server, or a cluster: the name ClickHouse's `remote_servers` gives it, and the HTTP
+/// addresses of its shards (for the schema; events go through the Distributed table).
+struct ClickHouseLayout: Sendable {
+    var cluster: String?
+    var shards: [ClickHouseClient] = []
+
+    /// The table events are written to and read from, and the one that holds them on a server.
+    var localName: String { cluster == nil ? "events" : "events_local" }
+
+    func expand(_ statement: String, database: String, onCluster: String) -> String {
+        var text = statement
+            .replacingOccurrences(of: "{local}", with: "\(database).\(localName)\(onCluster)")
+            .replacingOccurrences(of: "{events}", with: "\(database).events\(onCluster)")
+            .replacingOccurrences(of: "{local_name}", with: localName)
+            .replacingOccurrences(of: "{database}", with: database)
+        if let cluster { text = text.replacingOccurrences(of: "{cluster}", with: cluster) }
+        // `AS table` names a table, not a table ON CLUSTER.
+        if !onCluster.isEmpty { text = text.replacingOccurrences(of: "AS \(database).\(localName)\(onCluster)", with: "AS \(database).\(localName)") }
+        return text
     }
 }

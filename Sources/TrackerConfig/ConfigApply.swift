@@ -34,6 +34,14 @@ extension TrackerConfiguration {
                     r.problem(path, "expected http://user:password@host:8123/database")
                 }
             }
+        case "ClickHouseCluster":
+            if let v = r.string(value, path) {
+                if !v.isEmpty, v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { clickHouseCluster = v }
+                else { r.problem(path, "expected a cluster name of the servers' remote_servers (letters, digits, _)") }
+            }
+        case "ClickHouseShardURLs": if let v = r.stringList(value, path) { clickHouseShardURLs = v }
+        case "ClickHouseBatchSize": if let v = r.int(value, path, min: 1) { clickHouseBatchSize = v }
+        case "ClickHouseFlushInterval": if let v = r.duration(value, path) { clickHouseFlushSeconds = min(v, 60) }
         case "SpoolSize": if let v = r.size(value, path) { spoolBytes = v }
         case "DataDirectory": if let v = r.string(value, path) { dataDirectory = v }
         case "Durability":

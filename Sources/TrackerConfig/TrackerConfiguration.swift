@@ -11,6 +11,12 @@ public struct TrackerConfiguration: Sendable {
     public var postgresURL: String?
     /// `http://user:password@host:8123/database` when `storageBackend` is `clickhouse`.
     public var clickHouseURL: String?
+    /// Events per ClickHouse insert at most, and the pause after a smaller one.
+    public var clickHouseBatchSize = 10_000
+    /// Clustered ClickHouse: the cluster's name and its shards' HTTP addresses (for the schema).
+    public var clickHouseCluster: String?
+    public var clickHouseShardURLs: [String] = []
+    public var clickHouseFlushSeconds = 1.0
     /// Disk for events waiting to reach a remote store.
     public var spoolBytes = 1 << 30
     public var durability = "full"

@@ -105,7 +105,8 @@ public final class TrackerServer: Sendable {
     /// The one place that names concrete stores.
     static func openStore(_ configuration: TrackerConfiguration, sessionsSince since: Date, logger: Logger) async throws -> Backend {
         if configuration.storageBackend == "clickhouse", let url = configuration.clickHouseURL {
-            let store = try ClickHouseEventStore(url: url, logger: logger)
+            let store = try ClickHouseEventStore(url: url, cluster: configuration.clickHouseCluster,
+                                                 shardURLs: configuration.clickHouseShardURLs, logger: logger)
             var sessions: [SessionSeed] = []
             var migrated = false
             do {
@@ -117,7 +118,9 @@ public final class TrackerServer: Sendable {
             } catch {
                 logger.warning("ClickHouse is not reachable at start (\(error)): events will wait in the spool")
             }
-            return try remote(store, name: "clickhouse", sessions: sessions, services: [], configuration, logger: logger) {
+            return try remote(store, name: "clickhouse", sessions: sessions, services: [], configuration,
+                              batchSize: configuration.clickHouseBatchSize,
+                              flushInterval: .milliseconds(Int64(configuration.clickHouseFlushSeconds * 1000)), logger: logger) {
                 [migrated] in if !migrated { try await store.migrate() }
             }
         }
@@ -147,11 +150,12 @@ public final class TrackerServer: Sendable {
     /// A store on another machine: requests are acknowledged once the local spool holds their events
     /// (fsynced), and a delivery moves them to the store, which may be down for a while.
     static func remote(_ store: any EventStore, name: String, sessions: [SessionSeed], services: [any Service],
-                       _ configuration: TrackerConfiguration, logger: Logger,
-                       prepare: @escaping @Sendable () async throws -> Void) throws -> Backend {
+                       _ configuration: TrackerConfiguration, batchSize: Int = 1000, flushInterval: Duration = .zero,
+                       logger: Logger, prepare: @escaping @Sendable () async throws -> Void) throws -> Backend {
         let spool = try DiskSpool(directory: (configuration.dataDirectory as NSString).appendingPathComponent("spool"),
                                   maxBytes: configuration.spoolBytes)
-        let delivery = SpoolDelivery(spool: spool, sink: store, name: name, prepare: prepare, logger: logger)
+        let delivery = SpoolDelivery(spool: spool, sink: store, name: name, batchSize: batchSize, flushInterval: flushInterval,
+                                     prepare: prepare, logger: logger)
         return Backend(store: store, ingestSink: spool, name: "spool", sessions: sessions, services: services + [delivery],
                        deliveries: [delivery])
     }

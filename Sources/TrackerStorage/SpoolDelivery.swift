@@ -23,13 +23,17 @@ public final class SpoolDelivery: Service, Sendable {
     let sink: any EventSink
     let name: String
     let batchSize: Int
+    /// After a batch that was not full, the delivery waits this long before the next: few, large
+    /// inserts (ClickHouse wants about one a second) at the price of that much delay.
+    let flushInterval: Duration
     /// Run once, retried until it succeeds, before the first delivery (migrations, for example).
     let prepare: @Sendable () async throws -> Void
     let logger: Logger
     let state: Mutex<DeliveryStatus>
 
-    public init(spool: DiskSpool, sink: any EventSink, name: String, batchSize: Int = 1000,
+    public init(spool: DiskSpool, sink: any EventSink, name: String, batchSize: Int = 1000, flushInterval: Duration = .zero,
                 prepare: @escaping @Sendable () async throws -> Void = {}, logger: Logger) {
+        self.flushInterval = flushInterval
         self.spool = spool
         self.sink = sink
         self.name = name
@@ -55,7 +59,12 @@ public final class SpoolDelivery: Service, Sendable {
                 }
                 let delivered = try await deliverOnce(&cursor)
                 backoff = .milliseconds(100)
-                if delivered == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(20)) } }
+                if delivered == 0 {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(20)) }
+                } else if delivered < self.batchSize, self.flushInterval > .zero {
+                    let wait = flushInterval
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                }
             } catch {
                 record(failure: error)
                 let wait = backoff

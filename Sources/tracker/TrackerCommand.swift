@@ -100,7 +100,8 @@ struct Migrate: AsyncParsableCommand {
             return
         }
         if configuration.storageBackend == "clickhouse", let url = configuration.clickHouseURL {
-            let store = try ClickHouseEventStore(url: url)
+            let store = try ClickHouseEventStore(url: url, cluster: configuration.clickHouseCluster,
+                                                 shardURLs: configuration.clickHouseShardURLs)
             let applied = try await store.migrate()
             print("ClickHouse \(try await store.serverVersion()): \(applied.isEmpty ? "nothing to apply" : "applied \(applied.map(String.init).joined(separator: ", "))")")
             return

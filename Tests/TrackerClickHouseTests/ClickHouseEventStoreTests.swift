@@ -11,12 +11,19 @@ enum ClickHouseTestServer {
     static let variable = "TRACKER_TEST_CLICKHOUSE_URL"
     static var url: String? { ProcessInfo.processInfo.environment[variable] }
     static let skipMessage = "set \(variable) to http://host:8123 to run the ClickHouse tests"
+    /// A cluster of the servers' `remote_servers`, and its shards' HTTP addresses.
+    static var cluster: String? { ProcessInfo.processInfo.environment["TRACKER_TEST_CLICKHOUSE_CLUSTER"] }
+    static var shards: [String] {
+        (ProcessInfo.processInfo.environment["TRACKER_TEST_CLICKHOUSE_SHARDS"] ?? "").split(separator: ",").map(String.init)
+    }
+    static let clusterSkipMessage = "set TRACKER_TEST_CLICKHOUSE_CLUSTER and TRACKER_TEST_CLICKHOUSE_SHARDS to run the clustered tests"
 
-    static func withFreshStore(_ body: (ClickHouseEventStore, String) async throws -> Void) async throws {
+    static func withFreshStore(clustered: Bool = false, _ body: (ClickHouseEventStore, String) async throws -> Void) async throws {
         let base = try #require(url)
         let name = "tracker_test_\(UUID().uuidString.prefix(8).lowercased())"
         let url = base.hasSuffix("/") ? base + name : base + "/" + name
-        let store = try ClickHouseEventStore(url: url)
+        let store = clustered ? try ClickHouseEventStore(url: url, cluster: try #require(cluster), shardURLs: shards)
+            : try ClickHouseEventStore(url: url)
         let outcome: Result<Void, any Error>
         do {
             try await store.migrate()
@@ -56,6 +63,32 @@ struct ClickHouseEventStoreTests {
             try await store.append(events)
             try await store.append(Array(events[1_000..<2_000]))
             #expect(try await store.count(EventQuery(limit: 10_000)) == 5_000)
+        }
+    }
+}
+
+/// The same suite through a Distributed table over two shards (two servers on loopback).
+@Suite(.enabled(if: ClickHouseTestServer.cluster != nil, Comment(rawValue: ClickHouseTestServer.clusterSkipMessage)))
+struct ClickHouseClusterTests {
+    @Test(arguments: EventStoreConformance.names)
+    func conformance(_ check: String) async throws {
+        try await ClickHouseTestServer.withFreshStore(clustered: true) { store, _ in
+            try await EventStoreConformance.checks[check]!(store)
+        }
+    }
+
+    @Test func visitorsAreSpreadOverTheShardsAndReadAsOne() async throws {
+        try await ClickHouseTestServer.withFreshStore(clustered: true) { store, _ in
+            let events = (0..<400).map { EventBuilder.event($0, vid: "visitor-\($0 % 40)") }
+            try await store.append(events)
+            try await store.append(Array(events.prefix(100)))
+            let counts = try await store.shardCounts()
+            #expect(counts.count == 2 && counts.allSatisfy { $0 > 0 })
+            #expect(counts.reduce(0, +) >= 400)
+            #expect(try await store.count(EventQuery(limit: 10_000)) == 400)
+            // One visitor's events, replays included, are on one shard.
+            let one = try await store.events(EventQuery(limit: 10_000)).filter { $0[.vid] == "visitor-7" }
+            #expect(one.count == 10)
         }
     }
 }

@@ -3,10 +3,10 @@
 -- site's time range; one partition a month. Written for ClickHouse 18.16 (Debian) and later:
 -- no DateTime64 (milliseconds in `ts`), no Map (parallel key/value arrays), no LowCardinality
 -- without an experimental flag.
-CREATE TABLE IF NOT EXISTS {events} (
+CREATE TABLE IF NOT EXISTS {local} (
     eid String,
     ts Int64,
-    day Date MATERIALIZED toDate(intDiv(ts, 1000)),
+    day Date DEFAULT toDate(intDiv(ts, 1000)),
     server UInt8,
     site String,
     route Nullable(String), hhash Nullable(String), host Nullable(String),

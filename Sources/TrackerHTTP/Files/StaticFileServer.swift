@@ -1,3 +1,4 @@
+import TrackerCore
 import Foundation
 import NIOCore
 import NIOHTTP1

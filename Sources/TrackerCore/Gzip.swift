@@ -1,14 +1,8 @@
 import CZlib
 
-/// gzip with the system zlib, for text files served without a precompressed sibling.
-enum Gzip {
-    /// Content types worth compressing (already-compressed images, fonts and archives are not).
-    static func isCompressible(_ contentType: String) -> Bool {
-        contentType.hasPrefix("text/") || contentType.hasPrefix("application/json") || contentType.hasPrefix("application/xml")
-            || contentType.hasPrefix("image/svg") || contentType.hasPrefix("application/manifest") || contentType.hasPrefix("application/wasm")
-    }
-
-    static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
+/// gzip with the system zlib: text files served compressed, ClickHouse insert bodies.
+public enum Gzip {
+    public static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         // 15 window bits + 16: a gzip header and trailer rather than raw zlib.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
