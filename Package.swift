@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "tracker",
             dependencies: [
-                "TrackerServer", "TrackerConfig", "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse",
+                "TrackerServer", "TrackerConfig", "TrackerStorage", "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

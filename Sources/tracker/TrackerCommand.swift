@@ -7,6 +7,7 @@ import TrackerCore
 import TrackerServer
 import TrackerPostgres
 import TrackerSQLite
+import TrackerStorage
 
 @main
 struct TrackerCommand: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct TrackerCommand: AsyncParsableCommand {
         commandName: "tracker",
         abstract: "Self-hosted growth analytics and edge server.",
         version: TrackerServer.version,
-        subcommands: [Serve.self, Validate.self, Migrate.self, Version.self],
+        subcommands: [Serve.self, Validate.self, Migrate.self, Export.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -110,6 +111,81 @@ struct Migrate: AsyncParsableCommand {
         let result = try SQLiteEventStore.migrate(path: configuration.databasePath)
         let applied = result.applied.isEmpty ? "nothing to apply" : "applied \(result.applied.map(String.init).joined(separator: ", "))"
         print("\(configuration.databasePath): \(applied); schema version \(result.version)")
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write stored events to standard output, oldest first, from whichever store is configured.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "ndjson (one JSON object per line) or csv (with a header).")
+    var format: String = "ndjson"
+
+    @Option(help: "From this time on: ISO-8601 (2026-11-01 or 2026-11-01T10:00:00Z) or an age (90d, 12h, 30m).")
+    var since: String?
+
+    @Option(help: "Before this time (same forms as --since).")
+    var until: String?
+
+    @Option(help: "Only this site: its host name (example.com) or its hhash.")
+    var site: String?
+
+    func run() async throws {
+        guard let format = EventExport.Format(rawValue: format) else {
+            throw ValidationError("--format must be ndjson or csv")
+        }
+        let now = Date()
+        let from = try since.map { try Self.time($0, now: now) } ?? .distantPast
+        let to = try until.map { try Self.time($0, now: now) } ?? .distantFuture
+        let siteKey = site.map { $0.contains(".") || $0.contains(":") ? Hashing.hostHash($0.lowercased()) : $0 }
+        let configuration = try options.load()
+        let query = EventQuery(site: siteKey, from: from, to: to)
+        let output = FileHandle.standardOutput
+        if let header = EventExport.header(format) { output.write(Data(header.utf8)) }
+        try await Self.withStore(configuration) { store in
+            try await EventExport.pages(store, query) { events in
+                output.write(Data(events.map { EventExport.line($0, format) }.joined().utf8))
+            }
+        }
+    }
+
+    /// The configured store, open for reading while `body` runs.
+    static func withStore(_ configuration: TrackerConfiguration, _ body: (any EventStore) async throws -> Void) async throws {
+        switch configuration.storageBackend {
+        case "postgres":
+            let store = try PostgresEventStore(url: configuration.postgresURL ?? "")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                defer { group.cancelAll() }
+                try await body(store)
+            }
+        case "clickhouse":
+            try await body(try ClickHouseEventStore(url: configuration.clickHouseURL ?? "", cluster: configuration.clickHouseCluster,
+                                                    shardURLs: configuration.clickHouseShardURLs))
+        default:
+            guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+                throw ValidationError("no store at \(configuration.databasePath)")
+            }
+            try await body(try SQLiteEventStore(path: configuration.databasePath))
+        }
+    }
+
+    static func time(_ text: String, now: Date) throws -> Date {
+        let units: [Character: Double] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
+        if let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()) {
+            return now.addingTimeInterval(-amount * scale)
+        }
+        let formats = ["yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd"]
+        for pattern in formats {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = pattern
+            if let date = formatter.date(from: text) { return date }
+        }
+        throw ValidationError("not a time: \(text) (use 2026-11-01, 2026-11-01T10:00:00Z or 90d)")
     }
 }
 

@@ -56,4 +56,25 @@ import TrackerTesting
         let rolled = try Shell.run("sqlite3", [database, "SELECT sum(events) FROM daily_events WHERE ename = 'drain'"])
         #expect(Int(rolled.trimmingCharacters(in: .whitespacesAndNewlines)) == stored.count)
     }
+
+    /// `tracker export` on the data of a stopped server: every event once, by site and time.
+    @Test func exportWritesTheStoredEventsAsNDJSONAndCSV() async throws {
+        let directory = TemporaryDirectory("export")
+        defer { directory.remove() }
+        let data = directory.file("data")
+        let server = try TrackerProcess.start(data: data)
+        let client = HTTPTestClient(port: server.port)
+        for n in 0..<5 { _ = try client.get("/tr/v1/?ename=e\(n)", headers: ["Host": "shop.example.com"]) }
+        _ = try client.get("/tr/v1/?ename=other", headers: ["Host": "blog.example.org"])
+        server.terminate()
+        let ndjson = try Shell.run(TrackerProcess.binary, ["export", "--data", data, "--site", "shop.example.com", "--since", "1h"])
+        let names = try ndjson.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["ename"] as? String
+        }
+        #expect(names == ["e0", "e1", "e2", "e3", "e4"])
+        let csv = try Shell.run(TrackerProcess.binary, ["export", "--data", data, "--format", "csv"])
+        #expect(csv.split(separator: "\r\n").count == 7)  // a header and six events
+        let future = try Shell.run(TrackerProcess.binary, ["export", "--data", data, "--since", "2999-01-01"])
+        #expect(future.isEmpty)
+    }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import TrackerCore
+
+/// Events as lines for other tools: NDJSON (one object per event, for Elasticsearch bulk loads,
+/// Spark's `read.json`, pandas' `read_json(lines=True)`) or CSV with a header (RFC 4180 quoting,
+/// `params`/`nparams` as JSON text in one column each). Same column names as the stores.
+public enum EventExport {
+    public enum Format: String, Sendable, CaseIterable { case ndjson, csv }
+
+    public static let columns: [String] = ["eid", "created", "server"] + EventField.allCases.map(\.rawValue)
+        + NumericField.allCases.map(\.rawValue) + ["params", "nparams"]
+
+    public static func header(_ format: Format) -> String? {
+        format == .csv ? columns.joined(separator: ",") + "\r\n" : nil
+    }
+
+    public static func line(_ event: Event, _ format: Format) -> String {
+        switch format {
+        case .ndjson: return json(event) + "\n"
+        case .csv: return csv(event) + "\r\n"
+        }
+    }
+
+    static func json(_ event: Event) -> String {
+        var out = "{\"eid\":"
+        JSONWriter.quote(event.eid, into: &out)
+        out += ",\"created\":\"\(Timestamp.format(event.created))\",\"server\":\(event.isServer)"
+        for field in EventField.allCases {
+            guard let value = event[field] else { continue }
+            out += ",\"\(field.rawValue)\":"
+            JSONWriter.quote(value, into: &out)
+        }
+        for field in NumericField.allCases {
+            guard let value = event[field], value.isFinite else { continue }
+            out += ",\"\(field.rawValue)\":" + JSONValue.format(value)
+        }
+        if !event.params.isEmpty { out += ",\"params\":" + JSONWriter.serialize(event.params) }
+        if !event.nparams.isEmpty { out += ",\"nparams\":" + JSONWriter.serialize(event.nparams) }
+        return out + "}"
+    }
+
+    static func csv(_ event: Event) -> String {
+        var cells = [event.eid, Timestamp.format(event.created), event.isServer ? "true" : "false"]
+        cells += EventField.allCases.map { event[$0] ?? "" }
+        cells += NumericField.allCases.map { event[$0].map(JSONValue.format) ?? "" }
+        cells.append(event.params.isEmpty ? "" : JSONWriter.serialize(event.params))
+        cells.append(event.nparams.isEmpty ? "" : JSONWriter.serialize(event.nparams))
+        return cells.map(quoted).joined(separator: ",")
+    }
+
+    static func quoted(_ cell: String) -> String {
+        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Every event of the query, page by page in time order, each once: a page starts at the last
+    /// time of the one before, and the events already given at that time are skipped.
+    public static func pages(_ reader: any EventReader, _ query: EventQuery, pageSize: Int = 10_000,
+                             _ body: ([Event]) async throws -> Void) async throws {
+        var from = query.from
+        var seenAtFrom: Set<String> = []
+        var size = pageSize
+        while true {
+            let page = try await reader.events(EventQuery(site: query.site, from: from, to: query.to, limit: size))
+            let fresh = page.filter { !($0.created == from && seenAtFrom.contains($0.eid)) }
+            if !fresh.isEmpty { try await body(fresh) }
+            guard page.count == size, let last = page.last?.created else { return }
+            if last == from {
+                // A whole page within one millisecond: read more of it at once.
+                size *= 2
+            } else {
+                seenAtFrom = []
+                from = last
+            }
+            seenAtFrom.formUnion(page.filter { $0.created == last }.map(\.eid))
+        }
+    }
+}
