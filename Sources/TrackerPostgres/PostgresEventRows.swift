@@ -40,7 +40,7 @@ enum PostgresEventRows {
             rows.append("(" + placeholders.joined(separator: ", ") + ")")
         }
         return PostgresQuery(unsafeSQL: "INSERT INTO events (\(columns.joined(separator: ", "))) VALUES "
-            + rows.joined(separator: ", ") + " ON CONFLICT (eid) DO NOTHING", binds: bindings)
+            + rows.joined(separator: ", ") + " ON CONFLICT (eid, created) DO NOTHING", binds: bindings)
     }
 
     static func select(_ query: EventQuery) -> PostgresQuery {

@@ -30,8 +30,24 @@ public final class PostgresEventStore: EventStore, Service {
         self.timeout = timeout
     }
 
+    /// The pool, and the partitions of the coming months made ahead every six hours.
     public func run() async throws {
-        await client.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(6 * 3600))
+                    guard !Task.isCancelled else { break }
+                    do {
+                        try await self.client.withConnection { try await PostgresPartitions.ensure($0, logger: self.logger) }
+                    } catch {
+                        self.logger.warning("PostgreSQL partitions not made ahead: \(error)")
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Before the pool runs (at start, or for `tracker migrate`): applies missing migrations and
@@ -55,6 +71,14 @@ public final class PostgresEventStore: EventStore, Service {
                 try? await connection.close()
                 throw error
             }
+        }
+    }
+
+    /// Makes the monthly partitions around `date` that are missing; returns their names.
+    @discardableResult
+    public func ensurePartitions(around date: Date = Date()) async throws(StorageError) -> [String] {
+        try await mapped { [self] in
+            try await client.withConnection { try await PostgresPartitions.ensure($0, now: date, logger: logger) }
         }
     }
 

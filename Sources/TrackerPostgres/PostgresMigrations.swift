@@ -8,6 +8,7 @@ import TrackerStorage
 public enum PostgresMigrations {
     public static let all: [SchemaMigration] = [
         SchemaMigration(version: 1, name: "events", sql: PackageResources._001_events_sql),
+        SchemaMigration(version: 2, name: "monthly_partitions", sql: PackageResources._002_monthly_partitions_sql),
     ]
 
     static let lockKey = 7_468_123_001
@@ -32,6 +33,7 @@ public enum PostgresMigrations {
         do {
             let applied = try await applyLocked(connection, logger: logger)
             _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+            try await PostgresPartitions.ensure(connection, logger: logger)
             return applied
         } catch {
             _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TrackerCore
-import TrackerPostgres
+@testable import TrackerPostgres
 import TrackerStorage
 import TrackerTesting
 
@@ -20,6 +20,27 @@ struct PostgresEventStoreTests {
             // withFreshStore migrated already: nothing is left.
             let applied = try await store.migrate()
             #expect(applied.isEmpty)
+        }
+    }
+
+    @Test func eventsGoToTheirMonthsPartitionAndOldOnesMoveWhenTheirMonthIsMade() async throws {
+        try await PostgresTestServer.withFreshDatabase { url in
+            try await PostgresTestServer.withStore(url) { store in
+                let now = EventBuilder.event(1, at: Date().timeIntervalSince(EventBuilder.epoch))
+                let old = EventBuilder.event(2, at: -400 * 86_400)
+                try await store.append([now, old])
+                let placed = try await PostgresTestServer.texts(url, "SELECT eid || ' ' || tableoid::regclass::text FROM events ORDER BY eid")
+                let month = PostgresPartitions.months(around: Date())[1].name
+                #expect(placed == ["\(now.eid) \(month)", "\(old.eid) events_default"])
+                // Made for that old month (as a node would if it ran then), the partition takes its events.
+                let made = try await store.ensurePartitions(around: old.created)
+                #expect(made.count == 5)
+                let moved = try await PostgresTestServer.texts(url, "SELECT tableoid::regclass::text FROM events WHERE eid = '\(old.eid)'")
+                #expect(moved == [PostgresPartitions.months(around: old.created)[1].name])
+                // Replays are still refused across the partitioned table.
+                try await store.append([now, old])
+                #expect(try await store.count(EventQuery()) == 2)
+            }
         }
     }
 

@@ -50,6 +50,26 @@ enum PostgresTestServer {
         try outcome.get()
     }
 
+    /// The text of the first column of each row of a query, on a connection of its own.
+    static func texts(_ url: String, _ sql: String) async throws -> [String] {
+        let parts = try #require(URLComponents(string: url))
+        let configuration = PostgresConnection.Configuration(
+            host: parts.host ?? "127.0.0.1", port: parts.port ?? 5432, username: parts.user ?? "postgres",
+            password: parts.password, database: String(parts.path.dropFirst()), tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: Logger(label: "test-admin"))
+        var result: [String] = []
+        do {
+            for try await text in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin")).decode(String.self) {
+                result.append(text)
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+        return result
+    }
+
     /// One statement on a connection of its own.
     static func admin(_ url: String, _ sql: String) async throws {
         let parts = try #require(URLComponents(string: url))
