@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrackerClickHouse
 import TrackerConfig
 import TrackerCore
 import TrackerStorage
@@ -53,3 +54,51 @@ struct ClickHouseServerTests {
         }
     }
 }
+
+/// ClickHouse killed in the middle of a burst and started again seconds later, on its own data:
+/// tracking goes on answering, `/status` shows the sink failing with its lag, and afterwards every
+/// acknowledged event is in ClickHouse exactly once.
+@Suite(.serialized, .enabled(if: ClickHouseProcess.isInstalled, "needs Debian's clickhouse-server (apt-get install clickhouse-server)"))
+struct ClickHouseOutageTests {
+    @Test func anOutageOnlyDelaysDelivery() async throws {
+        let clickhouse = try ClickHouseProcess()
+        defer { clickhouse.remove() }
+        try await clickhouse.start()
+        let url = clickhouse.url + "/outage"
+        let server = try await RunningServer.start { config in
+            config.storageBackend = "clickhouse"
+            config.clickHouseURL = url
+            config.clickHouseFlushSeconds = 0.05
+        }
+        let burst = RequestBurst(port: server.port, clients: 4, ename: "outage")
+        try await burst.waitFor(200)
+        clickhouse.stop()
+        let atStop = burst.count
+        try await burst.waitFor(atStop + 300)
+        // Still answering while ClickHouse is away; the sink says so.
+        var failing = false
+        for _ in 0..<100 where !failing {
+            let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
+            failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
+            if !failing { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(failing)
+        #expect(try server.client.get("/health").status == 200)
+        try await Task.sleep(for: .seconds(2))
+        try await clickhouse.start()
+        let acknowledged = try await burst.stop()
+        #expect(acknowledged.count > atStop + 100)
+        let store = try ClickHouseEventStore(url: url)
+        var stored: [Event] = []
+        for _ in 0..<200 {
+            stored = try await store.events(EventQuery(limit: 1_000_000))
+            if stored.count >= acknowledged.count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let eids = stored.map(\.eid)
+        #expect(Set(eids).count == eids.count)
+        #expect(Set(acknowledged).isSubset(of: Set(eids)))
+        try await server.stop()
+    }
+}
+

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A ClickHouse server of the test's own (Debian's `clickhouse-server`), on free ports, with its
+/// data in a temporary directory, so a test can stop it mid-run and start it again on that data.
+public final class ClickHouseProcess: @unchecked Sendable {
+    public static let binary = "/usr/sbin/clickhouse-server"
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+
+    public let directory: TemporaryDirectory
+    public let httpPort: Int
+    let tcpPort: Int
+    var process: Process?
+
+    public init() throws {
+        directory = TemporaryDirectory("clickhouse")
+        httpPort = try Self.freePort()
+        tcpPort = try Self.freePort()
+        let root = directory.path
+        for sub in ["data", "tmp", "log", "user_files", "format_schemas"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
+        }
+        try """
+        <?xml version="1.0"?>
+        <yandex>
+          <logger><level>warning</level><log>\(root)/log/server.log</log><errorlog>\(root)/log/server.err.log</errorlog></logger>
+          <listen_host>127.0.0.1</listen_host>
+          <http_port>\(httpPort)</http_port>
+          <tcp_port>\(tcpPort)</tcp_port>
+          <max_concurrent_queries>50</max_concurrent_queries>
+          <mark_cache_size>67108864</mark_cache_size>
+          <path>\(root)/data/</path>
+          <tmp_path>\(root)/tmp/</tmp_path>
+          <user_files_path>\(root)/user_files/</user_files_path>
+          <format_schema_path>\(root)/format_schemas/</format_schema_path>
+          <users_config>users.xml</users_config>
+          <default_profile>default</default_profile>
+          <default_database>default</default_database>
+          <timezone>UTC</timezone>
+          <mlock_executable>false</mlock_executable>
+        </yandex>
+        """.write(toFile: "\(root)/config.xml", atomically: true, encoding: .utf8)
+        try """
+        <?xml version="1.0"?>
+        <yandex>
+          <profiles><default><max_memory_usage>1000000000</max_memory_usage></default></profiles>
+          <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
+            <profile>default</profile><quota>default</quota></default></users>
+          <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+            <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+        </yandex>
+        """.write(toFile: "\(root)/users.xml", atomically: true, encoding: .utf8)
+    }
+
+    public var url: String { "http://127.0.0.1:\(httpPort)" }
+
+    /// Starts the server and waits (10 s at most) until it answers `/ping`.
+    public func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--config-file=\(directory.path)/config.xml"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        // A socket of our own: a `curl` child here could inherit the server's descriptors.
+        let client = HTTPTestClient(port: httpPort)
+        for _ in 0..<100 {
+            if (try? client.get("/ping"))?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Shell.Failure(description: "ClickHouse did not start on \(httpPort)")
+    }
+
+    /// Stops it hard, as a crash or a pulled cable would (SIGKILL: the test process blocks
+    /// SIGTERM in its threads, and a child started from it inherits that mask and ignores it).
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    public func remove() {
+        stop()
+        directory.remove()
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw Shell.Failure(description: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
