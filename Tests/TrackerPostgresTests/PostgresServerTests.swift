@@ -88,3 +88,47 @@ struct PostgresServerTests {
         try await PostgresTestServer.admin(base, "DROP DATABASE \(name) WITH (FORCE)")
     }
 }
+
+/// PostgreSQL killed in the middle of a burst and started again on its data: tracking keeps
+/// answering, `/status` shows the sink failing with its lag, and afterwards every acknowledged
+/// event is stored exactly once.
+@Suite(.serialized, .enabled(if: PostgresProcess.isAvailable, "needs root and Debian's postgresql-15 to run a server of its own"))
+struct PostgresOutageTests {
+    @Test func anOutageOnlyDelaysDelivery() async throws {
+        let postgres = try PostgresProcess()
+        defer { postgres.remove() }
+        try await postgres.start()
+        let server = try await RunningServer.start { config in
+            config.storageBackend = "postgres"
+            config.postgresURL = postgres.url
+        }
+        let burst = RequestBurst(port: server.port, clients: 4, ename: "outage")
+        try await burst.waitFor(200)
+        postgres.stop()
+        let atStop = burst.count
+        try await burst.waitFor(atStop + 300)
+        var failing = false
+        for _ in 0..<200 where !failing {
+            let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
+            failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
+            if !failing { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(failing)
+        #expect(try server.client.get("/health").status == 200)
+        try await Task.sleep(for: .seconds(2))
+        try await postgres.start()
+        let acknowledged = try await burst.stop()
+        #expect(acknowledged.count > atStop + 100)
+        var stored: [Event] = []
+        for _ in 0..<300 {
+            stored = (try? await server.server.store.events(EventQuery(limit: 1_000_000))) ?? []
+            if stored.count >= acknowledged.count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let eids = stored.map(\.eid)
+        #expect(Set(eids).count == eids.count)
+        #expect(Set(acknowledged).isSubset(of: Set(eids)))
+        try await server.stop()
+    }
+}
+

@@ -13,8 +13,8 @@ public final class ClickHouseProcess: @unchecked Sendable {
 
     public init() throws {
         directory = TemporaryDirectory("clickhouse")
-        httpPort = try Self.freePort()
-        tcpPort = try Self.freePort()
+        httpPort = try FreePort.next()
+        tcpPort = try FreePort.next()
         let root = directory.path
         for sub in ["data", "tmp", "log", "user_files", "format_schemas"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
@@ -83,22 +83,5 @@ public final class ClickHouseProcess: @unchecked Sendable {
     public func remove() {
         stop()
         directory.remove()
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw Shell.Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
