@@ -16,6 +16,8 @@ public final class PostgresEventStore: EventStore, Service {
     let timeout: Duration
     /// 62 parameters a row; PostgreSQL takes at most 65,535 per statement.
     static let rowsPerStatement = 500
+    /// Schema changes may rewrite a large table (migration 2 does): they get minutes, not seconds.
+    static let schemaTimeout = Duration.seconds(600)
 
     /// `url`: `postgres://user:password@host:port/database` (`postgresql://` too; password optional).
     public init(url: String, timeout: Duration = .seconds(5), maxConnections: Int = 8,
@@ -57,7 +59,7 @@ public final class PostgresEventStore: EventStore, Service {
         -> (applied: [Int], sessions: [SessionSeed]) {
         let address = try PostgresAddress(url)
         let store = try PostgresEventStore(url: url, maxConnections: 1, logger: logger)
-        return try await store.mapped {
+        return try await store.mapped(timeout: schemaTimeout) {
             let connection = try await PostgresConnection.connect(
                 configuration: .init(host: address.host, port: address.port, username: address.user,
                                      password: address.password, database: address.database, tls: .disable),
@@ -77,7 +79,8 @@ public final class PostgresEventStore: EventStore, Service {
     /// Makes the monthly partitions around `date` that are missing; returns their names.
     @discardableResult
     public func ensurePartitions(around date: Date = Date()) async throws(StorageError) -> [String] {
-        try await mapped { [self] in
+        try await mapped { [self] in _ = try await client.query("SELECT 1", logger: logger) }
+        return try await mapped(timeout: Self.schemaTimeout) { [self] in
             try await client.withConnection { try await PostgresPartitions.ensure($0, now: date, logger: logger) }
         }
     }
@@ -85,7 +88,10 @@ public final class PostgresEventStore: EventStore, Service {
     /// Applies missing migrations; returns the versions applied now.
     @discardableResult
     public func migrate() async throws(StorageError) -> [Int] {
-        try await mapped { [self] in try await PostgresMigrations.apply(client, logger: logger) }
+        // A database that is down or missing fails within the usual timeout; only the schema work
+        // itself gets the long one.
+        try await mapped { [self] in _ = try await client.query("SELECT 1", logger: logger) }
+        return try await mapped(timeout: Self.schemaTimeout) { [self] in try await PostgresMigrations.apply(client, logger: logger) }
     }
 
     public func append(_ events: [Event]) async throws(StorageError) {
@@ -140,8 +146,8 @@ public final class PostgresEventStore: EventStore, Service {
     /// Runs `work`, turning driver errors into `StorageError`: SQL state class 53 (insufficient
     /// resources, such as a full disk) is `.full`, a server's other refusals are `.invalid`, and
     /// everything else (connection refused, lost, timed out) is `.unavailable`.
-    func mapped<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws(StorageError) -> T {
-        let timeout = self.timeout
+    func mapped<T: Sendable>(timeout: Duration? = nil, _ work: @escaping @Sendable () async throws -> T) async throws(StorageError) -> T {
+        let timeout = timeout ?? self.timeout
         do {
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await work() }

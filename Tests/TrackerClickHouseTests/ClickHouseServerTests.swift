@@ -71,27 +71,37 @@ struct ClickHouseOutageTests {
             config.clickHouseFlushSeconds = 0.05
         }
         let burst = RequestBurst(port: server.port, clients: 4, ename: "outage")
-        try await burst.waitFor(200)
-        clickhouse.stop()
-        let atStop = burst.count
-        try await burst.waitFor(atStop + 300)
-        // Still answering while ClickHouse is away; the sink says so.
-        var failing = false
-        for _ in 0..<100 where !failing {
-            let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
-            failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
-            if !failing { try await Task.sleep(for: .milliseconds(50)) }
+        var atStop = 0
+        do {
+            try await burst.waitFor(200)
+            clickhouse.stop()
+            atStop = burst.count
+            try await burst.waitFor(atStop + 300)
+            // Still answering while ClickHouse is away; the sink says so.
+            var failing = false
+            // The store's operations time out after 5 s (ClickHouse's after 10): up to 30 s under load.
+            for _ in 0..<600 where !failing {
+                let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
+                failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
+                if !failing { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(failing)
+            #expect(try server.client.get("/health").status == 200)
+            try await Task.sleep(for: .seconds(2))
+            try await clickhouse.start()
+        } catch {
+            // The clients must not outlive a failed test (they would keep a core busy).
+            _ = try? await burst.stop()
+            try? await server.stop()
+            throw error
         }
-        #expect(failing)
-        #expect(try server.client.get("/health").status == 200)
-        try await Task.sleep(for: .seconds(2))
-        try await clickhouse.start()
         let acknowledged = try await burst.stop()
         #expect(acknowledged.count > atStop + 100)
         let store = try ClickHouseEventStore(url: url)
         var stored: [Event] = []
-        for _ in 0..<200 {
-            stored = try await store.events(EventQuery(limit: 1_000_000))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            stored = (try? await store.events(EventQuery(limit: 1_000_000))) ?? []
             if stored.count >= acknowledged.count { break }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -103,24 +103,34 @@ struct PostgresOutageTests {
             config.postgresURL = postgres.url
         }
         let burst = RequestBurst(port: server.port, clients: 4, ename: "outage")
-        try await burst.waitFor(200)
-        postgres.stop()
-        let atStop = burst.count
-        try await burst.waitFor(atStop + 300)
-        var failing = false
-        for _ in 0..<200 where !failing {
-            let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
-            failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
-            if !failing { try await Task.sleep(for: .milliseconds(50)) }
+        var atStop = 0
+        do {
+            try await burst.waitFor(200)
+            postgres.stop()
+            atStop = burst.count
+            try await burst.waitFor(atStop + 300)
+            var failing = false
+            // The store's operations time out after 5 s (ClickHouse's after 10): up to 30 s under load.
+            for _ in 0..<600 where !failing {
+                let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
+                failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
+                if !failing { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(failing)
+            #expect(try server.client.get("/health").status == 200)
+            try await Task.sleep(for: .seconds(2))
+            try await postgres.start()
+        } catch {
+            // The clients must not outlive a failed test (they would keep a core busy).
+            _ = try? await burst.stop()
+            try? await server.stop()
+            throw error
         }
-        #expect(failing)
-        #expect(try server.client.get("/health").status == 200)
-        try await Task.sleep(for: .seconds(2))
-        try await postgres.start()
         let acknowledged = try await burst.stop()
         #expect(acknowledged.count > atStop + 100)
         var stored: [Event] = []
-        for _ in 0..<300 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
             stored = (try? await server.server.store.events(EventQuery(limit: 1_000_000))) ?? []
             if stored.count >= acknowledged.count { break }
             try await Task.sleep(for: .milliseconds(100))

@@ -21,7 +21,7 @@ import TrackerTesting
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let tracker = try TrackerProcess.start(data: directory.file("data"), arguments: ["--config", config])
         defer { tracker.terminate() }
-        let pid = tracker.process.processIdentifier
+        let pid = tracker.pid
         let size = 128 << 20
         // Warm up: one small exchange each way, so pools and buffers exist before the baseline.
         _ = try Shell.run("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(tracker.port)/bytes/100000"])

@@ -9,7 +9,7 @@ public final class ClickHouseProcess: @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let httpPort: Int
     let tcpPort: Int
-    var process: Process?
+    var process: ChildProcess?
 
     public init() throws {
         directory = TemporaryDirectory("clickhouse")
@@ -53,30 +53,33 @@ public final class ClickHouseProcess: @unchecked Sendable {
 
     public var url: String { "http://127.0.0.1:\(httpPort)" }
 
-    /// Starts the server and waits (10 s at most) until it answers `/ping`.
+    /// Starts the server and waits (20 s at most) until it answers `/ping`; launched again if it
+    /// exits first.
     public func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--config-file=\(directory.path)/config.xml"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        // A socket of our own: a `curl` child here could inherit the server's descriptors.
         let client = HTTPTestClient(port: httpPort)
-        for _ in 0..<100 {
-            if (try? client.get("/ping"))?.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<5 {
+            let process = try launch()
+            for _ in 0..<200 {
+                if (try? client.get("/ping"))?.status == 200 { return }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await Task.sleep(for: .milliseconds(300))
         }
         throw Shell.Failure(description: "ClickHouse did not start on \(httpPort)")
     }
 
-    /// Stops it hard, as a crash or a pulled cable would (SIGKILL: the test process blocks
-    /// SIGTERM in its threads, and a child started from it inherits that mask and ignores it).
+    func launch() throws -> ChildProcess {
+        let process = try ChildProcess(Self.binary, ["--config-file=\(directory.path)/config.xml"])
+        self.process = process
+        return process
+    }
+
+    /// Stops it hard, as a crash or a pulled cable would.
     public func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard let process else { return }
+        process.signal(SIGKILL)
+        process.wait()
         self.process = nil
     }
 

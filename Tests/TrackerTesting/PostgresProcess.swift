@@ -11,7 +11,7 @@ public final class PostgresProcess: @unchecked Sendable {
 
     public let directory: TemporaryDirectory
     public let port: Int
-    var process: Process?
+    var process: ChildProcess?
 
     public init() throws {
         directory = TemporaryDirectory("postgres")
@@ -27,33 +27,59 @@ public final class PostgresProcess: @unchecked Sendable {
 
     public var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
-    /// Starts the server and waits (10 s at most) until it accepts connections.
+    /// Starts the server and waits (20 s at most) until it accepts connections; launched again if
+    /// it exits first (after a kill, until the old server's last processes are gone).
     public func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", Self.bin + "/postgres",
-                             "-D", directory.file("data"), "-c", "listen_addresses=127.0.0.1", "-p", String(port),
-                             "-k", directory.file("data"), "-c", "fsync=off"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        for _ in 0..<100 {
+        for _ in 0..<10 {
+            let process = try launch()
+            for _ in 0..<40 {
+                if FreePort.isOpen(port) { return }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if process.isRunning, FreePort.isOpen(port) { return }
+            if process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        for _ in 0..<200 {
             if FreePort.isOpen(port) { return }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw Shell.Failure(description: "PostgreSQL did not start on \(port)")
     }
 
-    /// Stops it hard, as a crash would (SIGKILL; see `ClickHouseProcess.stop`). It recovers from
+    func launch() throws -> ChildProcess {
+        let process = try ChildProcess("/usr/bin/setpriv", [
+            "--reuid=postgres", "--regid=postgres", "--init-groups", Self.bin + "/postgres", "-D", directory.file("data"),
+            "-c", "listen_addresses=127.0.0.1", "-p", String(port), "-k", directory.file("data"), "-c", "fsync=off",
+        ])
+        self.process = process
+        return process
+    }
+
+    /// Stops it hard, as a crash would (SIGKILL). It recovers from
     /// its write-ahead log when started again.
     public func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard let process else { return }
+        let children = Self.children(of: process.pid)
+        process.signal(SIGKILL)
+        process.wait()
         self.process = nil
-        // The postmaster's children end when they see it gone; its pid file is left behind.
-        Thread.sleep(forTimeInterval: 0.5)
+        // Its children too, and wait for them: while one holds the shared memory, a new server
+        // on this data refuses to start.
+        for child in children { kill(child, SIGKILL) }
+        for _ in 0..<200 where children.contains(where: { kill($0, 0) == 0 }) { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// Processes whose parent is `pid` (from /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { candidate in
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
     }
 
     public func remove() {

@@ -19,7 +19,11 @@ public final class RequestBurst: Sendable {
                     n += 1
                     let body = #"{"ename":"\#(ename)","worker":\#(worker),"n":\#(n)}"#
                     guard let response = try? client.post("/str/v1/", body: body), response.status == 200,
-                          let eid = response.json?["eid"] as? String else { continue }
+                          let eid = response.json?["eid"] as? String else {
+                        // Refused or unreachable: try again soon, without spinning a core.
+                        Thread.sleep(forTimeInterval: 0.002)
+                        continue
+                    }
                     acknowledged.withLock { $0.append(eid) }
                 }
                 finished.wrappingAdd(1, ordering: .relaxed)

@@ -2,8 +2,9 @@ import Foundation
 
 /// The `tracker` executable as a child process, for tests that must kill it for real.
 public final class TrackerProcess: @unchecked Sendable {
-    public let process: Process
+    public let process: ChildProcess
     public let port: Int
+    let log: TemporaryDirectory
 
     /// The binary built next to the test bundle, or `TRACKER_BINARY`.
     public static var binary: String {
@@ -18,45 +19,46 @@ public final class TrackerProcess: @unchecked Sendable {
             .appendingPathComponent("../../.build/debug/tracker").standardized.path
     }
 
+    /// Starts it on a free port and waits (30 s at most) for the line naming that port.
     public static func start(data: String, arguments: [String] = []) throws -> TrackerProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let handle = errors.fileHandleForReading
-        var log = ""
+        let log = TemporaryDirectory("tracker-log")
+        let logFile = log.file("stderr")
+        let process = try ChildProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments, stderr: logFile)
         let deadline = Date().addingTimeInterval(30)
+        var text = ""
         while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-            if let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                let port = Int(log[range].split(separator: ":").last!)!
-                // Keep draining its log so the child never blocks on a full pipe.
-                handle.readabilityHandler = { _ = $0.availableData }
-                return TrackerProcess(process: process, port: port)
+            text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                return TrackerProcess(process: process, port: Int(text[range].split(separator: ":").last!)!, log: log)
             }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        process.terminate()
-        throw Shell.Failure(description: "tracker did not start: \(log)")
+        process.signal(SIGKILL)
+        process.wait()
+        log.remove()
+        throw Shell.Failure(description: "tracker did not start: \(text)")
     }
 
-    init(process: Process, port: Int) {
+    init(process: ChildProcess, port: Int, log: TemporaryDirectory) {
         self.process = process
         self.port = port
+        self.log = log
     }
+
+    public var pid: Int32 { process.pid }
 
     public func kill9() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        process.wait()
     }
 
-    public func terminate() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    /// SIGTERM, then its exit code once it ended.
+    @discardableResult
+    public func terminate() -> Int32 {
+        if process.isRunning { process.signal(SIGTERM) }
+        let code = process.wait()
+        log.remove()
+        return code
     }
 }
