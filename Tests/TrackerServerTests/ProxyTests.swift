@@ -180,7 +180,7 @@ import TrackerTesting
             let started = ContinuousClock.now
             let stalled = try server.client.get("/quiet/stall")
             #expect(stalled.header("content-length") == "100" && stalled.body.count < 100)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(20))  // cut, not waiting for the client's 30 s
         }
     }
 
