@@ -70,44 +70,12 @@ struct ClickHouseOutageTests {
             config.clickHouseURL = url
             config.clickHouseFlushSeconds = 0.05
         }
-        let burst = RequestBurst(port: server.port, clients: 4, ename: "outage")
-        var atStop = 0
         do {
-            try await burst.waitFor(200)
-            clickhouse.stop()
-            atStop = burst.count
-            try await burst.waitFor(atStop + 300)
-            // Still answering while ClickHouse is away; the sink says so.
-            var failing = false
-            // The store's operations time out after 5 s (ClickHouse's after 10): up to 30 s under load.
-            for _ in 0..<600 where !failing {
-                let sinks = try server.client.get("/status").json?["sinks"] as? [[String: Any]]
-                failing = sinks?.first?["state"] as? String == "failing" && (sinks?.first?["lag_bytes"] as? Int ?? 0) > 0
-                if !failing { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(failing)
-            #expect(try server.client.get("/health").status == 200)
-            try await Task.sleep(for: .seconds(2))
-            try await clickhouse.start()
+            try await OutageScenario.run(server, kill: { clickhouse.stop() }, restart: { try await clickhouse.start() }, reader: try ClickHouseEventStore(url: url))
         } catch {
-            // The clients must not outlive a failed test (they would keep a core busy).
-            _ = try? await burst.stop()
             try? await server.stop()
             throw error
         }
-        let acknowledged = try await burst.stop()
-        #expect(acknowledged.count > atStop + 100)
-        let store = try ClickHouseEventStore(url: url)
-        var stored: [Event] = []
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            stored = (try? await store.events(EventQuery(limit: 1_000_000))) ?? []
-            if stored.count >= acknowledged.count { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let eids = stored.map(\.eid)
-        #expect(Set(eids).count == eids.count)
-        #expect(Set(acknowledged).isSubset(of: Set(eids)))
         try await server.stop()
     }
 }
