@@ -18,16 +18,6 @@ struct ClickHouseServerTests {
         }
     }
 
-    /// Delivery from the spool is asynchronous: wait until the store has `count` events.
-    func stored(_ server: RunningServer, count: Int) async throws -> [Event] {
-        for _ in 0..<250 {
-            let events = try await server.server.store.events(EventQuery())
-            if events.count >= count { return events }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try await server.server.store.events(EventQuery())
-    }
-
     @Test func twoNodesWriteToOneDatabaseAndSessionsSurviveARestart() async throws {
         try await ClickHouseTestServer.withFreshStore { _, url in
             let first = try await node(url)
@@ -35,7 +25,7 @@ struct ClickHouseServerTests {
             #expect(try first.client.post("/str/v1/", body: #"{"ename":"from_one","rel":1,"plan":"pro","seats":3}"#).status == 200)
             #expect(try second.client.post("/str/v1/", body: #"{"ename":"from_two"}"#).status == 200)
             _ = try first.client.get("/img/v1/", headers: ["Cookie": "vid=reader"])
-            let events = try await stored(first, count: 3)
+            let events = try await first.events(atLeast: 3)
             #expect(events.count == 3)
             let one = try #require(events.first { $0[.ename] == "from_one" })
             #expect(one[.rel] == "1" && one.params["plan"] == "pro" && one.nparams["seats"] == 3)
@@ -48,7 +38,7 @@ struct ClickHouseServerTests {
 
             let restarted = try await node(url)
             #expect(try restarted.client.get("/img/v1/", headers: ["Cookie": "vid=reader"]).status == 200)
-            let sids = try await stored(restarted, count: 4).filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
+            let sids = try await restarted.events(atLeast: 4).filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
             #expect(sids == [sid, sid])
             try await restarted.stop()
         }

@@ -19,16 +19,6 @@ struct PostgresServerTests {
         }
     }
 
-    /// Delivery from the spool is asynchronous: wait until the store has `count` events.
-    func stored(_ server: RunningServer, count: Int) async throws -> [Event] {
-        for _ in 0..<250 {
-            let events = try await server.server.store.events(EventQuery())
-            if events.count >= count { return events }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try await server.server.store.events(EventQuery())
-    }
-
     @Test func twoNodesWriteToOneDatabaseAndSessionsSurviveARestart() async throws {
         try await PostgresTestServer.withFreshDatabase { url in
             let first = try await node(url)
@@ -37,7 +27,7 @@ struct PostgresServerTests {
             let two = try second.client.post("/str/v1/", body: #"{"ename":"from_two"}"#)
             #expect(one.status == 200 && two.status == 200)
             _ = try first.client.get("/img/v1/", headers: ["Cookie": "vid=reader"])
-            let events = try await stored(first, count: 3)
+            let events = try await first.events(atLeast: 3)
             #expect(Set(events.compactMap { $0[.ename] }) == ["from_one", "from_two"])
             #expect(events.first { $0[.ename] == "from_one" }?[.rel] == "1")
             // Both nodes hash the same client the same way.
@@ -51,7 +41,7 @@ struct PostgresServerTests {
 
             let restarted = try await node(url)
             #expect(try restarted.client.get("/img/v1/", headers: ["Cookie": "vid=reader"]).status == 200)
-            let sids = try await stored(restarted, count: 4).filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
+            let sids = try await restarted.events(atLeast: 4).filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
             #expect(sids == [sid, sid])
             try await restarted.stop()
         }

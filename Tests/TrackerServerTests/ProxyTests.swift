@@ -30,13 +30,10 @@ import TrackerTesting
         for backend in backends { try await backend.stop() }
     }
 
-    /// Tracked calls are stored after their answer: waits (5 s at most) for `count` events, and a
-    /// little more to see that no others come.
+    /// Tracked calls are stored after their answer: the events once `count` are there, and a little
+    /// later, to see that no others come.
     func stored(_ server: RunningServer, count: Int) async throws -> [Event] {
-        for _ in 0..<50 {
-            if try await server.server.store.events(EventQuery()).count >= count { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        _ = try await server.events(atLeast: count)
         try await Task.sleep(for: .milliseconds(200))
         return try await server.server.store.events(EventQuery())
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TrackerConfig
 import TrackerCore
+import TrackerStorage
 import TrackerServer
 
 /// The real server, in process, on a free port, with its data in a temporary directory.
@@ -36,6 +37,17 @@ public final class RunningServer: Sendable {
         self.directory = directory
         self.port = port
         self.task = task
+    }
+
+    /// The stored events once there are at least `count` (5 s at most): delivery from the spool,
+    /// and tracking of proxied calls, happen after the answer.
+    public func events(atLeast count: Int) async throws -> [Event] {
+        for _ in 0..<250 {
+            let events = try await server.store.events(EventQuery())
+            if events.count >= count { return events }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await server.store.events(EventQuery())
     }
 
     /// Graceful shutdown, then the data directory is removed.
