@@ -76,6 +76,12 @@ extension TrackerConfiguration {
         case "ProxyForceJson": if let v = r.bool(value, path) { proxyForceJSON = v }
         case "IgnoreProxyOptions": if let v = r.bool(value, path) { ignoreProxyOptions = v }
         case "ProxyDailyLimit": if let v = r.int(value, path) { proxyDailyLimit = v > 0 ? v : nil }
+        case "TLS": tls = HTTPSConfiguration.read(value, path, &r)
+        case "UseLocalTLS": legacyTLS.useLocal = r.bool(value, path)
+        case "TLSCert": legacyTLS.certificate = r.string(value, path)
+        case "TLSKey": legacyTLS.key = r.string(value, path)
+        case "ProxyPortTLS": legacyTLS.port = r.string(value, path)
+        case "ProxyPortRedirect": legacyTLS.redirectPort = r.string(value, path)
         case "AccessLog": accessLog = AccessLogConfiguration.read(value, path, &r)
         case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }
@@ -119,6 +125,10 @@ extension TrackerConfiguration {
     }
 
     mutating func validate(_ r: inout ConfigValues) {
+        if tls == nil { tls = legacyTLS.configuration(domains: domains, &r) }
+        if let tls, tls.listenPort == listenPort, tls.listenPort != 0, tls.listenHost == listenHost {
+            r.problem("$.TLS.Listen", "the HTTPS port must differ from the plain one (\(listenPort))")
+        }
         if let proxyURL {
             routes.append(.shorthand(proxyURL, filter: proxyURLFilter, forceJSON: proxyForceJSON, answerOptions: !ignoreProxyOptions))
         }

@@ -10,6 +10,8 @@ enum ConfigKind: Sendable {
     case accessLog
     /// A list of `ProxyRouteConfiguration` objects.
     case routes
+    /// An `HTTPSConfiguration` object.
+    case tls
     /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
     case later
 }
@@ -66,6 +68,7 @@ enum ConfigKeys {
         ConfigKey(name: "SessionTimeout", kind: .duration),
         ConfigKey(name: "LogLevel", kind: .string),
         ConfigKey(name: "LogFormat", kind: .string),
+        ConfigKey(name: "TLS", kind: .tls),
         // upstream's, in use
         ConfigKey(name: "Domains", kind: .stringList),
         ConfigKey(name: "ApiVersion", kind: .int),
@@ -91,10 +94,14 @@ enum ConfigKeys {
         ConfigKey(name: "ProxyForceJson", kind: .bool),
         ConfigKey(name: "IgnoreProxyOptions", kind: .bool),
         ConfigKey(name: "ProxyDailyLimit", kind: .int),
+        ConfigKey(name: "UseLocalTLS", kind: .bool),
+        ConfigKey(name: "TLSCert", kind: .string),
+        ConfigKey(name: "TLSKey", kind: .string),
+        ConfigKey(name: "ProxyPortTLS", kind: .string),
+        ConfigKey(name: "ProxyPortRedirect", kind: .string),
     ] + [
         "SchemaVersion", "TempDirectory", "UseGeoIP", "UseRegionDescriptions", "GeoIPVersion", "IPv4GeoIPZip",
-        "IPv6GeoIPZip", "IPv4GeoIPCSVDest", "IPv6GeoIPCSVDest", "UseLocalTLS", "IgnoreInsecureTLS",
-        "TLSCert", "TLSKey", "ProxyPortTLS", "ProxyPortRedirect", "ProxyDailyLimitChecker",
+        "IPv6GeoIPZip", "IPv4GeoIPCSVDest", "IPv6GeoIPCSVDest", "IgnoreInsecureTLS", "ProxyDailyLimitChecker",
         "Notify", "Consume",
     ].map { ConfigKey(name: $0, kind: .later) }
 

@@ -71,6 +71,10 @@ public struct TrackerConfiguration: Sendable {
     public var requestHeaderTimeoutSeconds = 10.0
     /// The request line and headers together; more gets 400 and the connection closed.
     public var maxHeaderBytes = 80 * 1024
+    /// The HTTPS listener; nil serves plain HTTP only.
+    public var tls: HTTPSConfiguration?
+    /// Upstream's TLS keys, turned into `tls` once all are read.
+    var legacyTLS = LegacyTLS()
     /// Upstream keys present in the file that this version accepts but does not act on yet.
     public var unusedLegacyKeys: [String] = []
 
@@ -137,7 +141,7 @@ extension TrackerConfiguration {
             }
         case .stringList:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
-        case .rateLimits, .sites, .accessLog, .routes:
+        case .rateLimits, .sites, .accessLog, .routes, .tls:
             return (try? JSONParser.parse(text)) ?? .string(text)
         default: return .string(text)
         }

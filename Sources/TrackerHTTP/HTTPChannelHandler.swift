@@ -14,6 +14,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     let onOversize: @Sendable () -> Void
     let accessLog: AccessLog?
     let deadline: HeaderDeadline?
+    let listener: ListenerFacts
     var head: HTTPRequestHead?
     var started = ContinuousClock.now
     var body: [UInt8] = []
@@ -32,8 +33,9 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let maxQueuedParts = 64
 
     init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?,
-         deadline: HeaderDeadline? = nil) {
+         deadline: HeaderDeadline? = nil, listener: ListenerFacts = ListenerFacts()) {
         self.deadline = deadline
+        self.listener = listener
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
         self.onOversize = onOversize
@@ -88,7 +90,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             exchange = nil
             earlyAnswer = nil
             oversize = false
-            switch responder.proxyDecision(for: head, peerIP: context.channel.remoteAddress?.ipAddress) {
+            switch responder.proxyDecision(for: head, peerIP: context.channel.remoteAddress?.ipAddress, secure: listener.secure) {
             case .forward(let plan)?:
                 let exchange = ProxyExchange(plan: plan, head: head, client: self, loop: context.eventLoop)
                 self.exchange = exchange
@@ -129,7 +131,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body,
-                                      peerIP: context.channel.remoteAddress?.ipAddress)
+                                      peerIP: context.channel.remoteAddress?.ipAddress, isTLS: listener.secure)
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             responder.respond(to: request) { response in
@@ -151,6 +153,9 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = response.headers
         headers.replaceOrAdd(name: "content-length", value: String(response.file?.length ?? response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        if let hsts = listener.hsts, !headers.contains(name: "strict-transport-security") {
+            headers.add(name: "strict-transport-security", value: hsts)
+        }
         // Logged before the bytes leave, so lines follow the order in which clients got answers.
         if let accessLog { log(accessLog, request, response, context) }
         let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)

@@ -12,8 +12,12 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The TCP peer's address.
     public var peerIP: String?
+    /// Whether the request came over TLS to this server (not what a proxy in front says).
+    public var isTLS: Bool
 
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: [UInt8] = [], peerIP: String? = nil) {
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: [UInt8] = [], peerIP: String? = nil,
+                isTLS: Bool = false) {
+        self.isTLS = isTLS
         self.method = method
         self.uri = uri
         if let mark = uri.firstIndex(of: "?") {
@@ -90,9 +94,17 @@ public struct HTTPResponse: Sendable {
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void)
     /// Decided from the head alone: nil for requests read whole and given to `respond`.
-    func proxyDecision(for head: HTTPRequestHead, peerIP: String?) -> ProxyDecision?
+    func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision?
 }
 
 extension HTTPResponder {
-    public func proxyDecision(for head: HTTPRequestHead, peerIP: String?) -> ProxyDecision? { nil }
+    public func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision? { nil }
+}
+
+/// What a connection's handler knows of the listener it came through.
+struct ListenerFacts: Sendable {
+    /// TLS-terminated here.
+    var secure = false
+    /// The Strict-Transport-Security value added to every answer on this listener.
+    var hsts: String?
 }

@@ -20,12 +20,15 @@ public final class HTTPServer: Service, Sendable {
     let headerTimeout: TimeAmount
     let maxHeaderBytes: Int
     let logger: Logger
+    /// Set for the HTTPS listener.
+    let tls: TLSListener?
     let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
                 group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
                 onOversize: @escaping @Sendable () -> Void = {}, accessLog: AccessLog? = nil,
-                headerTimeoutSeconds: Double = 10, maxHeaderBytes: Int = 80 * 1024, logger: Logger) {
+                headerTimeoutSeconds: Double = 10, maxHeaderBytes: Int = 80 * 1024, tls: TLSListener? = nil, logger: Logger) {
+        self.tls = tls
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = .milliseconds(Int64(headerTimeoutSeconds * 1000))
         self.host = host
@@ -53,31 +56,16 @@ public final class HTTPServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let responder = self.responder, maxBodyBytes = self.maxBodyBytes, onOversize = self.onOversize
-        let accessLog = self.accessLog, headerTimeout = self.headerTimeout
-        let idleTimeout = self.idleTimeout
-        let limits = {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = maxHeaderBytes
-            limits.maxHeaderListSize = maxHeaderBytes
-            return limits
-        }()
+        let setup = ConnectionSetup(
+            responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize, accessLog: accessLog,
+            headerTimeout: headerTimeout, idleTimeout: idleTimeout, maxHeaderBytes: maxHeaderBytes, tls: tls)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    let deadline = HeaderDeadline()
-                    try sync.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout, idleTimeout: idleTimeout))
-                    // Pipelined requests are queued by HTTPChannelHandler itself.
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true,
-                                                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-                    try sync.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
-                                                            accessLog: accessLog, deadline: deadline))
-                }
+                channel.eventLoop.makeCompletedFuture { try setup.initialize(channel) }
             }
             .bind(host: host, port: port)
             .get()
@@ -88,7 +76,7 @@ public final class HTTPServer: Service, Sendable {
             return state.waiters
         }
         waiters.forEach { $0.resume(returning: actualPort) }
-        logger.notice("tracker listening on \(host):\(actualPort)")
+        logger.notice("tracker listening on \(tls == nil ? "http" : "https")://\(host):\(actualPort)")
 
         await withGracefulShutdownHandler {
             try? await channel.closeFuture.get()

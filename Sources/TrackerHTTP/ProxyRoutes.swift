@@ -7,7 +7,7 @@ import TrackerStorage
 /// the proxy routes; what matches nothing goes on to the sites), then tracked after the answer,
 /// off its path, when the route says so.
 extension TrackerApplication {
-    public func proxyDecision(for head: HTTPRequestHead, peerIP: String?) -> ProxyDecision? {
+    public func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision? {
         guard !proxies.isEmpty else { return nil }
         let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
         guard trackRoute(path) == nil, !Self.ownPaths.contains(path) else { return nil }
@@ -21,7 +21,7 @@ extension TrackerApplication {
         let peerTrusted = !clientAddress.trustedProxies.isEmpty && (peerIP.flatMap(ClientAddress.bytes).map { bytes in
             clientAddress.trustedProxies.contains { $0.contains(bytes) }
         } ?? false)
-        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP)
+        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP, isTLS: secure)
         let client = peerTrusted ? clientIP(request) : peerIP
         var extra: HTTPHeaders = [:]
         if !settings.rateLimits.rules.isEmpty,
@@ -50,7 +50,7 @@ extension TrackerApplication {
             return .answer(response)
         }
         if configuration.cors { settings.cors.headers(origin: head.headers.first(name: "origin"), into: &extra) }
-        let https = peerTrusted && head.headers.first(name: "x-forwarded-proto").map(ASCII.lowercased) == "https"
+        let https = secure || peerTrusted && head.headers.first(name: "x-forwarded-proto").map(ASCII.lowercased) == "https"
         var plan = ProxyPlan(
             route: route,
             client: ProxyHeaders.Client(peer: peerIP, peerTrusted: peerTrusted, address: client, proto: https ? "https" : "http",

@@ -1,6 +1,7 @@
 import Foundation
 import TrackerCore
 import TrackerStorage
+import TrackerTLS
 
 /// `/status` (what this node is doing) and `/health` (can it take events: 503 when not).
 extension TrackerApplication {
@@ -33,10 +34,32 @@ extension TrackerApplication {
             "problem": problem.map { .string($0) } ?? .null,
             "spool": ingestJSON(stats),
             "sinks": .array(sinksJSON(stats)),
+            "certificates": certificates.map { .array(certificatesJSON($0)) } ?? .null,
         ])
         var response = HTTPResponse.json(problem == nil ? .ok : .serviceUnavailable, JSONWriter.serialize(body))
         if problem != nil { response.headers.add(name: "retry-after", value: "5") }
         return response
+    }
+
+    /// Each certificate: what it covers, until when, and how its renewal goes. A failing renewal
+    /// does not make the node unhealthy (it still takes events); it shows here.
+    func certificatesJSON(_ store: CertificateStore) -> [JSONValue] {
+        let formatter = ISO8601DateFormatter()
+        return store.entries.map { entry in
+            let state: String
+            if entry.key == nil { state = entry.lastError == nil ? "obtaining" : "missing" }
+            else if entry.renewing { state = "renewing" }
+            else { state = entry.lastError == nil ? "ok" : "renewal_failing" }
+            var fields: [String: JSONValue] = [:]
+            fields["id"] = .string(entry.id)
+            fields["source"] = .string(entry.source)
+            fields["names"] = .array((entry.key?.names ?? entry.names).map { JSONValue.string($0) })
+            fields["state"] = .string(state)
+            fields["not_after"] = entry.key.map { JSONValue.string(formatter.string(from: $0.notAfter)) } ?? .null
+            fields["next_renewal"] = entry.nextRenewal.map { JSONValue.string(formatter.string(from: $0)) } ?? .null
+            fields["last_error"] = entry.lastError.map { JSONValue.string($0) } ?? .null
+            return JSONValue.object(fields)
+        }
     }
 
     func healthProblem(_ stats: IngestStats) -> String? {

@@ -4,6 +4,7 @@ import Logging
 import NIOHTTP1
 import TrackerCore
 import TrackerStorage
+import TrackerTLS
 
 /// The route table of the tracker (one place to read it) and the shared state routes need.
 public final class TrackerApplication: HTTPResponder {
@@ -26,13 +27,19 @@ public final class TrackerApplication: HTTPResponder {
     public let proxies: ProxyTable
     let started = Date()
     let logger: Logger
+    /// ACME's HTTP-01 answers, when certificates are obtained automatically.
+    let httpChallenges: HTTPChallengeResponses?
+    /// The HTTPS certificates, shown by `/health`.
+    let certificates: CertificateStore?
     /// `/tr/v1`, `/str/v1`...: built once, matched on every request.
     let routePrefixes: [(TrackRoute, String)]
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
                 deliveries: [SpoolDelivery] = [],
                 files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], proxies: ProxyTable = ProxyTable([]),
-                logger: Logger) {
+                httpChallenges: HTTPChallengeResponses? = nil, certificates: CertificateStore? = nil, logger: Logger) {
+        self.httpChallenges = httpChallenges
+        self.certificates = certificates
         self.proxies = proxies
         self.settings = settings
         self.parser = HitParser(limits: limits)
@@ -82,6 +89,9 @@ public final class TrackerApplication: HTTPResponder {
         case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
         case "/status": return respond(withCORS(status(request), request))
         case "/health": return respond(withCORS(health(), request))
+        case _ where request.path.hasPrefix(HTTPChallengeResponses.pathPrefix) && httpChallenges != nil:
+            guard let answer = httpChallenges?.response(forPath: request.path) else { return respond(.error(.notFound, "no such challenge")) }
+            return respond(HTTPResponse(status: .ok, headers: ["content-type": "application/octet-stream"], body: Array(answer.utf8)))
         case "/clear":
             var response = HTTPResponse.text(.ok, "OK")
             response.headers.add(name: "clear-site-data", value: "\"*\"")
@@ -140,6 +150,7 @@ public final class TrackerApplication: HTTPResponder {
     }
 
     func isHTTPS(_ request: HTTPRequest) -> Bool {
+        if request.isTLS { return true }
         guard let peer = request.peerIP, let bytes = ClientAddress.bytes(peer),
               clientAddress.trustedProxies.contains(where: { $0.contains(bytes) }) else { return false }
         return request.headers.first(name: "x-forwarded-proto")?.lowercased() == "https"

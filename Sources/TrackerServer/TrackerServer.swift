@@ -11,6 +11,7 @@ import TrackerHTTP
 import TrackerPostgres
 import TrackerSQLite
 import TrackerStorage
+import TrackerTLS
 
 /// The composition root: configuration in, running services out. The only place that names the
 /// concrete store.
@@ -20,6 +21,9 @@ public final class TrackerServer: Sendable {
     public let ingest: IngestQueue
     public let application: TrackerApplication
     public let http: HTTPServer
+    /// The HTTPS listener, when `TLS` is configured.
+    public let https: HTTPServer?
+    public let certificates: CertificateStore?
     let fileThreads: NIOThreadPool
     let logger: Logger
     let group: ServiceGroup
@@ -56,6 +60,8 @@ public final class TrackerServer: Sendable {
         fileThreads = NIOThreadPool(numberOfThreads: 2)
         fileThreads.start()
         let settings = Self.httpSettings(configuration)
+        let tls = try configuration.tls.map { try HTTPSSetup(configuration: $0, dataDirectory: data, logger: logger) }
+        certificates = tls?.store
         application = TrackerApplication(
             settings: settings,
             limits: HitLimits(maxFields: configuration.maxFields, maxValueLength: configuration.maxValueLength,
@@ -65,17 +71,32 @@ public final class TrackerServer: Sendable {
             files: StaticFileServer(pool: fileThreads, cache: FileCache(capacityBytes: configuration.fileCacheBytes)),
             publicRoot: SiteRoot(hosts: ["*"], root: configuration.staticDirectory, options: FileServingOptions()),
             sites: configuration.sites.map(Self.siteRoot),
-            proxies: ProxyTable(try configuration.routes.map(ProxyRoute.init)), logger: logger)
+            proxies: ProxyTable(try configuration.routes.map(ProxyRoute.init)),
+            httpChallenges: tls?.challenges, certificates: tls?.store, logger: logger)
         let drops = application.drops
         let accessLog = try configuration.accessLog.map {
             try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
         }
-        http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: application,
+        let plainResponder: any HTTPResponder = tls.flatMap { tls in
+            configuration.tls?.redirectHTTP == true ? HTTPSRedirect(challenges: tls.challenges, port: configuration.tls!.publicPort) : nil
+        } ?? application
+        http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: plainResponder,
                           maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                           group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                           onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
                           headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds,
                           maxHeaderBytes: configuration.maxHeaderBytes, logger: logger)
+        let application = self.application
+        https = tls.map { tls in
+            HTTPServer(host: tls.configuration.listenHost, port: tls.configuration.listenPort, responder: application,
+                       maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
+                       group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
+                       onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
+                       headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds,
+                       maxHeaderBytes: configuration.maxHeaderBytes, tls: tls.listener, logger: logger)
+        }
+        let listeners: [HTTPServer] = [http] + (https.map { [$0] } ?? [])
+        let certificateServices = tls?.services { for listener in listeners { _ = await listener.boundPort() } } ?? []
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
         let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map {
@@ -83,7 +104,8 @@ public final class TrackerServer: Sendable {
         } ?? []
         group = ServiceGroup(configuration: .init(
             services: backend.services.map { .init(service: $0) } + logFlusher
-                + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger)), .init(service: http)],
+                + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger))]
+                + listeners.map { .init(service: $0) } + certificateServices.map { .init(service: $0) },
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

@@ -14,6 +14,10 @@ extension HTTPChannelHandler {
     }
 
     func proxyHead(_ head: HTTPResponseHead) {
+        var head = head
+        if let hsts = listener.hsts, !head.headers.contains(name: "strict-transport-security") {
+            head.headers.add(name: "strict-transport-security", value: hsts)
+        }
         context?.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 

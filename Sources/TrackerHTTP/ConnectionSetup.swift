@@ -1,0 +1,136 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOSSL
+import NIOTLS
+import TrackerTLS
+
+/// The HTTPS side of a listener: where certificates come from and how TLS is negotiated.
+public struct TLSListener: Sendable {
+    public var store: CertificateStore
+    public var settings: TLSSettings
+    /// The Strict-Transport-Security value sent on every HTTPS answer; nil sends none.
+    public var hsts: String?
+
+    public init(store: CertificateStore, settings: TLSSettings, hsts: String? = nil) {
+        self.store = store
+        self.settings = settings
+        self.hsts = hsts
+    }
+}
+
+/// Builds each accepted connection's pipeline. Plain: deadlines, HTTP/1.1 codec, the handler.
+/// TLS: the ClientHello picks the certificate, then ALPN picks HTTP/2 (a stream per request, each
+/// with the same handler behind an HTTP/1 view) or HTTP/1.1 (as plain, inside TLS).
+struct ConnectionSetup: Sendable {
+    let responder: any HTTPResponder
+    let maxBodyBytes: Int
+    let onOversize: @Sendable () -> Void
+    let accessLog: AccessLog?
+    let headerTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+    let maxHeaderBytes: Int
+    let tls: TLSListener?
+
+    var limits: NIOHTTPDecoderLimitConfiguration {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderBytes
+        limits.maxHeaderListSize = maxHeaderBytes
+        return limits
+    }
+
+    var facts: ListenerFacts { ListenerFacts(secure: tls != nil, hsts: tls?.hsts) }
+
+    func initialize(_ channel: any Channel) throws {
+        guard let tls else { return try http1(channel.pipeline.syncOperations) }
+        // The handshake gets as long as a request's head would: a client that opens and says
+        // nothing, or stalls mid-handshake, is closed.
+        let channelBox = NIOLoopBound(channel, eventLoop: channel.eventLoop)
+        let handshakeTimer = channel.eventLoop.scheduleTask(in: headerTimeout) { channelBox.value.close(promise: nil) }
+        let store = tls.store
+        try channel.pipeline.syncOperations.addHandler(ClientHelloHandler(
+            select: { store.context(for: $0) },
+            proceed: { context, sslContext in
+                let pipeline = context.pipeline.syncOperations
+                try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+                try pipeline.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
+                    handshakeTimer.cancel()
+                    return channel.eventLoop.makeCompletedFuture {
+                        switch result {
+                        case .negotiated("h2"): try self.http2(channel)
+                        case .negotiated(CertificateStore.acmeProtocol): channel.close(promise: nil)
+                        default: try self.http1(channel.pipeline.syncOperations)
+                        }
+                    }
+                })
+            }))
+    }
+
+    func http1(_ pipeline: ChannelPipeline.SynchronousOperations) throws {
+        let deadline = HeaderDeadline()
+        try pipeline.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout, idleTimeout: idleTimeout))
+        // Pipelined requests are queued by HTTPChannelHandler itself.
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true,
+                                                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
+                                                   accessLog: accessLog, deadline: deadline, listener: facts))
+    }
+
+    func http2(_ channel: any Channel) throws {
+        let facts = self.facts
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: 250),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: maxHeaderBytes),
+        ]
+        try channel.pipeline.syncOperations.addHandler(HTTP2IdleHandler(idleTimeout: idleTimeout))
+        // Streams are not read past their window: a stream's handler turns autoRead off for backpressure.
+        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let pipeline = stream.pipeline.syncOperations
+                try pipeline.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try pipeline.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
+                                                           accessLog: accessLog, deadline: nil, listener: facts))
+            }
+        }
+    }
+}
+
+/// Closes an HTTP/2 connection on which nothing was read or written for the idle timeout.
+final class HTTP2IdleHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    let idleTimeout: TimeAmount
+    var last = NIODeadline.now()
+    var check: RepeatedTask?
+
+    init(idleTimeout: TimeAmount) { self.idleTimeout = idleTimeout }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let every = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 50_000_000))
+        check = context.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
+            let (handler, context) = bound.value
+            if NIODeadline.now() - handler.last > handler.idleTimeout {
+                handler.check?.cancel()
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        check?.cancel()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        last = .now()
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        last = .now()
+        context.write(data, promise: promise)
+    }
+}
