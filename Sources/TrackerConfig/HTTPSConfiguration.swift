@@ -6,6 +6,11 @@ public struct HTTPSConfiguration: Sendable, Equatable {
     public struct CertificateFiles: Sendable, Equatable {
         public var certificate: String
         public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
     }
 
     public struct ACME: Sendable, Equatable {
@@ -17,6 +22,11 @@ public struct HTTPSConfiguration: Sendable, Equatable {
         public var challenges = ["http-01", "tls-alpn-01"]
         public var renewAfter = 2.0 / 3.0
         public var retrySeconds = 60.0
+
+        public init(domains: [String] = [], email: String? = nil) {
+            self.domains = domains
+            self.email = email
+        }
 
         public static let letsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
         public static let letsEncryptStaging = "https://acme-staging-v02.api.letsencrypt.org/directory"

@@ -123,7 +123,6 @@ final class HTTP2IdleHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         check?.cancel()
     }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         last = .now()
         context.fireChannelRead(data)
@@ -134,3 +133,4 @@ final class HTTP2IdleHandler: ChannelDuplexHandler {
         context.write(data, promise: promise)
     }
 }
+

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Reads one request at a time (NIO's pipelining assistance holds the next one back), enforces the
 /// body limit while reading, hands the request to the responder, and writes its answer on the
@@ -163,6 +164,9 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let file = response.file {
             if request.method == .HEAD {
                 file.close()
+            } else if listener.secure {
+                // sendfile cannot go through TLS: the file is read in chunks and encrypted.
+                return streamFile(file, keepAlive: keepAlive, context: context)
             } else {
                 let region = FileRegion(fileHandle: file.handle, readerIndex: file.offset, endIndex: file.offset + file.length)
                 let written = context.eventLoop.makePromise(of: Void.self)
@@ -174,10 +178,35 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             buffer.writeBytes(response.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
+        end(keepAlive: keepAlive, context: context)
+    }
+
+    func end(keepAlive: Bool, context: ChannelHandlerContext) {
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
         answered()
         finish(done, close: !keepAlive, channel: context.channel)
+    }
+
+    /// A file over TLS or HTTP/2: read off the event loop, each chunk written once the previous
+    /// one left (so a slow client holds one chunk, not the file).
+    func streamFile(_ file: FileBody, keepAlive: Bool, context: ChannelHandlerContext) {
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let region = FileRegion(fileHandle: file.handle, readerIndex: file.offset, endIndex: file.offset + file.length)
+        NonBlockingFileIO(threadPool: .singleton).readChunked(
+            fileRegion: region, chunkSize: 64 * 1024, allocator: context.channel.allocator, eventLoop: loop
+        ) { chunk in
+            let (handler, context) = bound.value
+            return context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(chunk))))
+        }.assumeIsolated().whenComplete { result in
+            file.close()
+            let (handler, context) = bound.value
+            switch result {
+            case .success: handler.end(keepAlive: keepAlive, context: context)
+            case .failure: context.close(promise: nil)
+            }
+        }
     }
 
     func log(_ accessLog: AccessLog, _ request: HTTPRequestHead, _ response: HTTPResponse, _ context: ChannelHandlerContext) {

@@ -8,9 +8,10 @@ import TrackerTLS
 /// `https://host:https/...` bug).
 public struct HTTPSRedirect: HTTPResponder {
     let challenges: HTTPChallengeResponses
-    let port: Int
+    /// The HTTPS port clients reach (known only once bound when configured as 0).
+    let port: @Sendable () -> Int
 
-    public init(challenges: HTTPChallengeResponses, port: Int) {
+    public init(challenges: HTTPChallengeResponses, port: @escaping @Sendable () -> Int) {
         self.challenges = challenges
         self.port = port
     }
@@ -33,6 +34,7 @@ public struct HTTPSRedirect: HTTPResponder {
         guard !name.isEmpty, name.utf8.allSatisfy(Self.hostByte), uri.hasPrefix("/") else {
             return .error(.badRequest, "this port only redirects to HTTPS, and the request has no usable Host")
         }
+        let port = self.port()
         let authority = (name.contains(":") ? "[\(name)]" : name) + (port == 443 ? "" : ":\(port)")
         var response = HTTPResponse.text(.permanentRedirect, "Moved to HTTPS\n")
         response.headers.add(name: "location", value: "https://\(authority)\(uri)")

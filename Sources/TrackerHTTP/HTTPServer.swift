@@ -43,6 +43,9 @@ public final class HTTPServer: Service, Sendable {
         self.logger = logger
     }
 
+    /// The port bound, once it is.
+    public var currentPort: Int? { bound.withLock { $0.port } }
+
     /// The port actually bound (useful with port 0 in tests).
     public func boundPort() async -> Int {
         await withCheckedContinuation { continuation in

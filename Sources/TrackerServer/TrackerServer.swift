@@ -77,24 +77,25 @@ public final class TrackerServer: Sendable {
         let accessLog = try configuration.accessLog.map {
             try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
         }
-        let plainResponder: any HTTPResponder = tls.flatMap { tls in
-            configuration.tls?.redirectHTTP == true ? HTTPSRedirect(challenges: tls.challenges, port: configuration.tls!.publicPort) : nil
-        } ?? application
-        http = HTTPServer(host: configuration.listenHost, port: configuration.listenPort, responder: plainResponder,
-                          maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
-                          group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
-                          onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
-                          headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds,
-                          maxHeaderBytes: configuration.maxHeaderBytes, logger: logger)
         let application = self.application
-        https = tls.map { tls in
-            HTTPServer(host: tls.configuration.listenHost, port: tls.configuration.listenPort, responder: application,
+        let listener = { (host: String, port: Int, responder: any HTTPResponder, tls: TLSListener?) in
+            HTTPServer(host: host, port: port, responder: responder,
                        maxBodyBytes: configuration.maxBodyBytes, idleTimeoutSeconds: configuration.idleTimeoutSeconds,
                        group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                        onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
                        headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds,
-                       maxHeaderBytes: configuration.maxHeaderBytes, tls: tls.listener, logger: logger)
+                       maxHeaderBytes: configuration.maxHeaderBytes, tls: tls, logger: logger)
         }
+        let https = tls.map { listener($0.configuration.listenHost, $0.configuration.listenPort, application, $0.listener) }
+        self.https = https
+        // With HTTPS on, the plain port redirects (or, told not to, serves as before); ACME's
+        // HTTP-01 validations are answered on it either way.
+        let plainResponder: any HTTPResponder = tls.flatMap { tls -> (any HTTPResponder)? in
+            guard tls.configuration.redirectHTTP else { return nil }
+            let configured = tls.configuration.publicPort
+            return HTTPSRedirect(challenges: tls.challenges, port: { configured != 0 ? configured : https?.currentPort ?? 443 })
+        } ?? application
+        http = listener(configuration.listenHost, configuration.listenPort, plainResponder, nil)
         let listeners: [HTTPServer] = [http] + (https.map { [$0] } ?? [])
         let certificateServices = tls?.services { for listener in listeners { _ = await listener.boundPort() } } ?? []
         // Services stop in reverse order: the listener first, then the queue drains into the store,

@@ -10,6 +10,8 @@ public final class RunningServer: Sendable {
     public let server: TrackerServer
     public let directory: TemporaryDirectory
     public let port: Int
+    /// The HTTPS listener's port, when `TLS` is configured.
+    public let httpsPort: Int?
     let task: Task<Void, any Error>
 
     public var client: HTTPTestClient { HTTPTestClient(port: port) }
@@ -29,11 +31,13 @@ public final class RunningServer: Sendable {
                                              installSignalHandlers: false)
         let task = Task { try await server.run() }
         let port = await server.http.boundPort()
-        return RunningServer(server: server, directory: directory, port: port, task: task)
+        let httpsPort = await server.https?.boundPort()
+        return RunningServer(server: server, directory: directory, port: port, httpsPort: httpsPort, task: task)
     }
 
-    init(server: TrackerServer, directory: TemporaryDirectory, port: Int, task: Task<Void, any Error>) {
+    init(server: TrackerServer, directory: TemporaryDirectory, port: Int, httpsPort: Int?, task: Task<Void, any Error>) {
         self.server = server
+        self.httpsPort = httpsPort
         self.directory = directory
         self.port = port
         self.task = task

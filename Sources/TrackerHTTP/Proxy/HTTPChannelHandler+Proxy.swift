@@ -11,6 +11,9 @@ extension HTTPChannelHandler {
         guard on != reading else { return }
         reading = on
         try? context?.channel.syncOptions?.setOption(.autoRead, value: on)
+        // An HTTP/2 stream does not read again by itself when autoRead comes back on: frames
+        // would wait until the stream closes.
+        if on { context?.read() }
     }
 
     func proxyHead(_ head: HTTPResponseHead) {
