@@ -151,7 +151,13 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"]),
-        .testTarget(name: "TrackerTLSTests", dependencies: ["TrackerTLS", "TrackerACME", "TrackerTesting"]),
+        .testTarget(name: "TrackerTLSTests", dependencies: [
+            "TrackerTLS", "TrackerACME", "TrackerTesting",
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "TrackerServerTests",
                     dependencies: ["TrackerServer", "TrackerTesting", "tracker"]),
     ]

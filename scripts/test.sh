@@ -2,11 +2,13 @@
 # Runs every test. Installs what the tests need when it is missing (Debian, as root), starts the
 # services they use (PostgreSQL, ClickHouse) on throw-away data, and stops them afterwards. Tests of a service
 # that is not running skip with a message naming it; run as root, this script makes sure none is.
+# Pebble (the ACME test CA) is installed here and started by the ACME tests themselves, one per
+# test, validating on the ports that test's server listens on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client; do
+for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

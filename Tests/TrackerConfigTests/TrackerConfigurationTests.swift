@@ -38,7 +38,11 @@ import TrackerCore
         #expect(config.debug)
         #expect(config.defaultRedirect == "https://sfpl.io")
         #expect(config.unusedLegacyKeys.contains("Notify"))
-        #expect(config.unusedLegacyKeys.contains("UseLocalTLS"))
+        // Upstream's local TLS keys now mean HTTPS on ProxyPortTLS with those files.
+        #expect(!config.unusedLegacyKeys.contains("UseLocalTLS"))
+        #expect(config.tls?.listenPort == 8443)
+        #expect(config.tls?.certificates == [.init(certificate: "./.setup/keys/nginx.crt", key: "./.setup/keys/nginx.key")])
+        #expect(config.tls?.redirectPort == nil)
     }
 
     @Test func environmentOverridesTheFile() throws {
