@@ -22,6 +22,10 @@ public final class ACMEManager: Service, Sendable {
         public var retryBase = 60.0
         public var retryMax = 6 * 3600.0
         public var pollInterval = 1.0
+        /// A folder of the certificate store for these certificates (on-demand ones keep apart).
+        public var storageFolder: String?
+        /// How `/health` names where the certificate comes from.
+        public var source = "acme"
 
         public init(directoryURL: String, caRoot: String? = nil, email: String?, names: [String]) {
             self.directoryURL = directoryURL
@@ -53,12 +57,12 @@ public final class ACMEManager: Service, Sendable {
         self.store = store
         self.httpChallenges = httpChallenges
         self.settings = settings
-        self.storage = ACMEStorage(dataDirectory: dataDirectory)
+        self.storage = ACMEStorage(dataDirectory: dataDirectory, folder: options.storageFolder)
         self.now = now
         self.jitter = jitter
         self.listening = listening
         self.logger = logger
-        store.upsert(id, source: "acme", names: options.names)
+        store.upsert(id, source: options.source, names: options.names)
         loadStored()
     }
 
@@ -122,6 +126,28 @@ public final class ACMEManager: Service, Sendable {
                 }
                 logger.error("cannot obtain a certificate for \(options.names.joined(separator: ", ")) (attempt \(failures)): \(message); next try at \(next)")
             }
+        }
+    }
+
+    /// Orders a certificate now and serves it (a name seen in a handshake, on demand).
+    public func issueNow() async throws -> CertifiedKey {
+        store.update(id) { $0.renewing = true }
+        do {
+            let key = try await issue()
+            store.update(id) {
+                $0.key = key
+                $0.renewing = false
+                $0.lastError = nil
+            }
+            return key
+        } catch {
+            let message = "\(error)"
+            store.update(id) {
+                $0.renewing = false
+                $0.lastError = message
+                $0.lastErrorAt = Date()
+            }
+            throw error
         }
     }
 

@@ -1,12 +1,25 @@
 import Foundation
+import Synchronization
 
 /// Where ACME state lives in the data directory. Private keys are written 0600 in 0700 folders,
 /// through a temporary file and a rename so a crash never leaves half a key.
 public struct ACMEStorage: Sendable {
     public let root: String
 
-    public init(dataDirectory: String) {
-        root = (dataDirectory as NSString).appendingPathComponent("certificates")
+    /// Accounts are shared by all folders; certificates are kept per folder.
+    let accounts: String
+
+    public init(dataDirectory: String, folder: String? = nil) {
+        let base = (dataDirectory as NSString).appendingPathComponent("certificates")
+        accounts = (base as NSString).appendingPathComponent("acme/accounts")
+        root = folder.map { (base as NSString).appendingPathComponent($0) } ?? base
+    }
+
+    /// The names of the certificates stored in this folder.
+    public func storedNames() -> [String] {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return folders.filter { FileManager.default.fileExists(atPath: root + "/" + $0 + "/chain.pem") }
+            .map { $0.replacingOccurrences(of: "_wildcard_", with: "*") }
     }
 
     struct StoredAccount: Codable {
@@ -17,10 +30,17 @@ public struct ACMEStorage: Sendable {
     /// One account per CA directory and contact.
     func accountPath(directoryURL: String, contact: String?) -> String {
         let name = Self.safe(directoryURL.replacingOccurrences(of: "https://", with: "")) + "-" + Self.safe(contact ?? "anonymous")
-        return (root as NSString).appendingPathComponent("acme/accounts/\(name).json")
+        return (accounts as NSString).appendingPathComponent("\(name).json")
     }
 
+    /// Orders running at once (certificates on demand) must share one account, not race to create two.
+    static let accountLock = Mutex(())
+
     public func loadAccount(directoryURL: String, contact: String?) throws -> (key: AccountKey, url: String?) {
+        try Self.accountLock.withLock { _ in try loadOrCreateAccount(directoryURL: directoryURL, contact: contact) }
+    }
+
+    func loadOrCreateAccount(directoryURL: String, contact: String?) throws -> (key: AccountKey, url: String?) {
         let path = accountPath(directoryURL: directoryURL, contact: contact)
         if let data = FileManager.default.contents(atPath: path) {
             let stored = try JSONDecoder().decode(StoredAccount.self, from: data)
@@ -56,7 +76,7 @@ public struct ACMEStorage: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let temporary = path + ".tmp"
+        let temporary = path + ".\(UUID().uuidString).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
         }

@@ -22,6 +22,21 @@ public struct HTTPSConfiguration: Sendable, Equatable {
         public var challenges = ["http-01", "tls-alpn-01"]
         public var renewAfter = 2.0 / 3.0
         public var retrySeconds = 60.0
+        /// Certificates for names first seen in a handshake, when allowed.
+        public var onDemand: OnDemand?
+
+        public struct OnDemand: Sendable, Equatable {
+            /// Exact names or `*.example.com` (any depth below it).
+            public var allow: [String] = []
+            /// Asked `GET <Ask>?domain=<name>`; a 2xx answer allows the name.
+            public var ask: String?
+            public var maxPerMinute = 10
+
+            public init(allow: [String] = [], ask: String? = nil) {
+                self.allow = allow
+                self.ask = ask
+            }
+        }
 
         public init(domains: [String] = [], email: String? = nil) {
             self.domains = domains
@@ -92,7 +107,7 @@ public struct HTTPSConfiguration: Sendable, Equatable {
     }
 
     static func readACME(_ value: JSONValue, _ path: String, _ r: inout ConfigValues) -> ACME? {
-        let keys: Set<String> = ["Email", "Domains", "Directory", "CARoot", "Challenges", "RenewAfter", "RetryInterval"]
+        let keys: Set<String> = ["Email", "Domains", "Directory", "CARoot", "Challenges", "RenewAfter", "RetryInterval", "OnDemand"]
         return r.objectList(.array([value]), path, keys: keys) { r, fields, _ in
             var acme = ACME()
             if let v = fields["Email"] { acme.email = r.string(v, "\(path).Email") }
@@ -102,7 +117,8 @@ public struct HTTPSConfiguration: Sendable, Equatable {
                     r.problem("\(path).Domains[\(i)]", "not a DNS name: \(name)")
                 }
             }
-            if acme.domains.isEmpty { r.problem("\(path).Domains", "at least one domain is required") }
+            if let v = fields["OnDemand"] { acme.onDemand = readOnDemand(v, "\(path).OnDemand", &r) }
+            if acme.domains.isEmpty, acme.onDemand == nil { r.problem("\(path).Domains", "at least one domain is required (or OnDemand)") }
             if let v = fields["Directory"], let text = r.string(v, "\(path).Directory") {
                 switch text {
                 case "letsencrypt": acme.directoryURL = ACME.letsEncrypt
@@ -127,6 +143,22 @@ public struct HTTPSConfiguration: Sendable, Equatable {
             }
             if let v = fields["RetryInterval"], let seconds = r.duration(v, "\(path).RetryInterval") { acme.retrySeconds = max(seconds, 0.1) }
             return acme
+        }?.first
+    }
+
+    static func readOnDemand(_ value: JSONValue, _ path: String, _ r: inout ConfigValues) -> ACME.OnDemand? {
+        r.objectList(.array([value]), path, keys: ["Allow", "Ask", "MaxPerMinute"]) { r, fields, _ in
+            var onDemand = ACME.OnDemand()
+            if let v = fields["Allow"], let list = r.stringList(v, "\(path).Allow") { onDemand.allow = list.map { $0.lowercased() } }
+            if let v = fields["Ask"], let url = r.string(v, "\(path).Ask") {
+                if url.hasPrefix("http://") || url.hasPrefix("https://") { onDemand.ask = url }
+                else { r.problem("\(path).Ask", "expected an http(s) URL") }
+            }
+            if let v = fields["MaxPerMinute"], let count = r.int(v, "\(path).MaxPerMinute", min: 1) { onDemand.maxPerMinute = count }
+            if onDemand.allow.isEmpty, onDemand.ask == nil {
+                r.problem(path, "needs Allow or Ask: certificates are never obtained for any name")
+            }
+            return onDemand
         }?.first
     }
 

@@ -11,11 +11,28 @@ public struct TLSListener: Sendable {
     public var settings: TLSSettings
     /// The Strict-Transport-Security value sent on every HTTPS answer; nil sends none.
     public var hsts: String?
+    /// Obtains a certificate for a name no certificate covers (nil: not allowed, or failed).
+    public var onDemand: (@Sendable (String) async -> NIOSSLContext?)?
 
-    public init(store: CertificateStore, settings: TLSSettings, hsts: String? = nil) {
+    public init(store: CertificateStore, settings: TLSSettings, hsts: String? = nil,
+                onDemand: (@Sendable (String) async -> NIOSSLContext?)? = nil) {
         self.store = store
         self.settings = settings
         self.hsts = hsts
+        self.onDemand = onDemand
+    }
+
+    /// The certificate for a ClientHello: from the store, or obtained while the handshake waits.
+    func choose(_ hello: ClientHello, on loop: any EventLoop) -> ClientHelloHandler.Choice {
+        switch store.lookup(hello) {
+        case .covered(let context): return .ready(context)
+        case .uncovered(let name?, let fallback):
+            guard let onDemand else { return .ready(fallback) }
+            let promise = loop.makePromise(of: NIOSSLContext?.self)
+            promise.completeWithTask { await onDemand(name) ?? fallback }
+            return .pending(promise.futureResult)
+        case .uncovered(nil, let fallback): return .ready(fallback)
+        }
     }
 }
 
@@ -44,17 +61,23 @@ struct ConnectionSetup: Sendable {
     func initialize(_ channel: any Channel) throws {
         guard let tls else { return try http1(channel.pipeline.syncOperations) }
         // The handshake gets as long as a request's head would: a client that opens and says
-        // nothing, or stalls mid-handshake, is closed.
-        let channelBox = NIOLoopBound(channel, eventLoop: channel.eventLoop)
-        let handshakeTimer = channel.eventLoop.scheduleTask(in: headerTimeout) { channelBox.value.close(promise: nil) }
-        let store = tls.store
-        try channel.pipeline.syncOperations.addHandler(ClientHelloHandler(
-            select: { store.context(for: $0) },
+        // nothing, or stalls mid-handshake, is closed. One whose certificate is being obtained
+        // on demand waits for the CA (a minute at most) instead.
+        let handshakeTimer = NIOLoopBoundBox<Scheduled<Void>?>(nil, eventLoop: channel.eventLoop)
+        let hello = ClientHelloHandler(
+            select: { hello, loop in
+                let choice = tls.choose(hello, on: loop)
+                if case .pending = choice {
+                    handshakeTimer.value?.cancel()
+                    handshakeTimer.value = loop.scheduleTask(in: TimeAmount.seconds(Int64(60))) { channel.close(promise: nil) }
+                }
+                return choice
+            },
             proceed: { context, sslContext in
                 let pipeline = context.pipeline.syncOperations
                 try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                 try pipeline.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
-                    handshakeTimer.cancel()
+                    handshakeTimer.value?.cancel()
                     return channel.eventLoop.makeCompletedFuture {
                         switch result {
                         case .negotiated("h2"): try self.http2(channel)
@@ -63,7 +86,9 @@ struct ConnectionSetup: Sendable {
                         }
                     }
                 })
-            }))
+            })
+        handshakeTimer.value = channel.eventLoop.scheduleTask(in: headerTimeout) { channel.close(promise: nil) }
+        try channel.pipeline.syncOperations.addHandler(hello)
     }
 
     func http1(_ pipeline: ChannelPipeline.SynchronousOperations) throws {

@@ -34,18 +34,32 @@ public final class CertificateStore: Sendable {
 
     public static let acmeProtocol = "acme-tls/1"
 
-    /// The context for a connection, or nil when there is nothing to serve (the connection closes).
-    public func context(for hello: ClientHello) -> NIOSSLContext? {
+    public enum Lookup {
+        /// A certificate for the name (or the challenge certificate for a validation).
+        case covered(NIOSSLContext?)
+        /// No certificate names it: the fallback, unless one is obtained on demand.
+        case uncovered(name: String?, fallback: NIOSSLContext?)
+    }
+
+    /// What to serve a connection; nil contexts close it.
+    public func lookup(_ hello: ClientHello) -> Lookup {
         state.withLock { state in
             let name = hello.serverName
             if hello.applicationProtocols.contains(Self.acmeProtocol) {
                 // A validation server asks for the challenge certificate, and only for it.
-                return name.flatMap { state.challenges[$0] }
+                return .covered(name.flatMap { state.challenges[$0] })
             }
-            guard let name else { return state.fallback }
-            if let exact = state.exact[name] { return exact }
-            if let dot = name.firstIndex(of: "."), let wild = state.wildcard[String(name[name.index(after: dot)...])] { return wild }
-            return state.fallback
+            guard let name else { return .uncovered(name: nil, fallback: state.fallback) }
+            if let exact = state.exact[name] { return .covered(exact) }
+            if let dot = name.firstIndex(of: "."), let wild = state.wildcard[String(name[name.index(after: dot)...])] { return .covered(wild) }
+            return .uncovered(name: name, fallback: state.fallback)
+        }
+    }
+
+    public func context(for hello: ClientHello) -> NIOSSLContext? {
+        switch lookup(hello) {
+        case .covered(let context): context
+        case .uncovered(_, let fallback): fallback
         }
     }
 

@@ -80,6 +80,18 @@ struct HTTPSConfigurationTests {
         #expect(both.tls?.acme != nil && both.tls?.certificates.isEmpty == true)
     }
 
+    @Test func certificatesOnDemandNeedAPolicy() throws {
+        let tls = try #require(try Self.load(#"""
+            {"TLS": {"ACME": {"OnDemand": {"Allow": ["*.Customers.Example"], "Ask": "http://127.0.0.1:9000/allowed", "MaxPerMinute": 3}}}}
+            """#).tls)
+        #expect(tls.acme?.domains == [])
+        #expect(tls.acme?.onDemand?.allow == ["*.customers.example"])
+        #expect(tls.acme?.onDemand?.ask == "http://127.0.0.1:9000/allowed")
+        #expect(tls.acme?.onDemand?.maxPerMinute == 3)
+        #expect(Self.problems(#"{"TLS": {"ACME": {"OnDemand": {}}}}"#).contains("needs Allow or Ask"))
+        #expect(Self.problems(#"{"TLS": {"ACME": {"OnDemand": {"Ask": "ftp://x"}}}}"#).contains("expected an http(s) URL"))
+    }
+
     @Test func theSectionFromTheEnvironment() throws {
         let config = try Self.load("{}", environment: ["TRACKER_TLS": #"{"ACME": {"Domains": ["env.example"]}}"#])
         #expect(config.tls?.acme?.domains == ["env.example"])

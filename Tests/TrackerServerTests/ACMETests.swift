@@ -22,7 +22,7 @@ struct ACMETests {
     }
 
     static func server(_ setup: Setup, names: [String], challenges: [String], dataDirectory: String? = nil,
-                       renewAfter: Double = 2.0 / 3.0) async throws -> RunningServer {
+                       renewAfter: Double = 2.0 / 3.0, onDemand: HTTPSConfiguration.ACME.OnDemand? = nil) async throws -> RunningServer {
         try await RunningServer.start { configuration in
             configuration.listenPort = setup.plainPort
             if let dataDirectory { configuration.dataDirectory = dataDirectory }
@@ -35,6 +35,7 @@ struct ACMETests {
             acme.challenges = challenges
             acme.renewAfter = renewAfter
             acme.retrySeconds = 0.5
+            acme.onDemand = onDemand
             tls.acme = acme
             configuration.tls = tls
         }
@@ -82,12 +83,15 @@ struct ACMETests {
 
     @Test func tlsALPN01CertificateWithoutThePlainPort() async throws {
         let setup = try await Self.pebble()
-        let server = try await Self.server(setup, names: ["api.example.test"], challenges: ["tls-alpn-01"])
+        let names = ["api.example.test", "cdn.example.test"]
+        let server = try await Self.server(setup, names: names, challenges: ["tls-alpn-01"])
         defer { Task { try await server.stop() } }
         _ = try await Self.wait(server) { $0.key != nil }
-        let answer = try TLSProbe.curl(host: "api.example.test", port: setup.tlsPort, path: "/ping", ca: try setup.pebble.issuingRoot())
-        #expect(answer.body == "pong")
-        #expect(answer.version == "2")
+        for name in names {
+            let answer = try TLSProbe.curl(host: name, port: setup.tlsPort, path: "/ping", ca: try setup.pebble.issuingRoot())
+            #expect(answer.body == "pong")
+            #expect(answer.version == "2")
+        }
         // Once validated, the challenge certificate is gone: acme-tls/1 gets no handshake.
         #expect(!(try TLSProbe.served(port: setup.tlsPort, serverName: "api.example.test", alpn: "acme-tls/1")).contains("CN"))
         setup.pebble.stop()
@@ -125,5 +129,62 @@ struct ACMETests {
         defer { Task { try await restarted.stop() } }
         #expect(restarted.server.certificates?.entries.first?.key != nil)
         #expect(try TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+    }
+
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    @Test func onDemandCertificatesForAllowedNamesWhileTheHandshakeWaits() async throws {
+        let setup = try await Self.pebble()
+        let data = TemporaryDirectory("acme-data")
+        defer { data.remove() }
+        let server = try await Self.server(setup, names: [], challenges: ["tls-alpn-01", "http-01"], dataDirectory: data.file("data"),
+                                           onDemand: .init(allow: ["*.customers.example.test"]))
+        let root = try setup.pebble.issuingRoot()
+        // Two customers' names at once: each handshake waits for its own certificate.
+        // (curl runs on its own threads: blocking the few threads of Swift's pool would starve
+        // the server in this same process.)
+        async let first = Self.offThePool { try TLSProbe.curl(host: "one.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root) }
+        async let second = Self.offThePool { try TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root) }
+        #expect(try await first.body == "pong")
+        #expect(try await second.body == "pong")
+        #expect(try TLSProbe.served(port: setup.tlsPort, serverName: "one.customers.example.test").contains("one.customers.example.test"))
+        // A name outside the allow-list gets no certificate: the handshake is refused.
+        #expect(throws: (any Error).self) {
+            try TLSProbe.curl(host: "stranger.example.test", port: setup.tlsPort, path: "/ping", ca: root)
+        }
+        let entries = try #require(server.server.certificates?.entries)
+        #expect(Set(entries.filter { $0.key != nil }.flatMap(\.names)) == ["one.customers.example.test", "two.customers.example.test"])
+        #expect(entries.allSatisfy { $0.source == "acme-on-demand" })
+        try await server.stop()
+
+        // After a restart, with the CA gone, the stored certificates serve at once.
+        setup.pebble.stop()
+        let restarted = try await Self.server(setup, names: [], challenges: ["tls-alpn-01"], dataDirectory: data.file("data"),
+                                              onDemand: .init(allow: ["*.customers.example.test"]))
+        defer { Task { try await restarted.stop() } }
+        #expect(try TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+    }
+
+    @Test func onDemandAsksTheOperatorsURL() async throws {
+        let setup = try await Self.pebble()
+        let ask = try await BackendServer.start(name: "ask")
+        let yes = try await Self.server(setup, names: [], challenges: ["http-01"],
+                                        onDemand: .init(ask: "\(ask.url)/status/200"))
+        let root = try setup.pebble.issuingRoot()
+        #expect(try TLSProbe.curl(host: "approved.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+        try await yes.stop()
+        let no = try await Self.server(setup, names: [], challenges: ["http-01"],
+                                       onDemand: .init(ask: "\(ask.url)/status/403"))
+        #expect(throws: (any Error).self) {
+            try TLSProbe.curl(host: "refused.example.test", port: setup.tlsPort, path: "/ping", ca: root)
+        }
+        #expect(no.server.certificates?.entries.isEmpty == true)
+        try await no.stop()
+        try await ask.stop()
+        setup.pebble.stop()
     }
 }
