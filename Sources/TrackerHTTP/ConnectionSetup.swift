@@ -108,10 +108,10 @@ struct ConnectionSetup: Sendable {
             HTTP2Setting(parameter: .maxConcurrentStreams, value: 250),
             HTTP2Setting(parameter: .maxHeaderListSize, value: maxHeaderBytes),
         ]
-        try channel.pipeline.syncOperations.addHandler(HTTP2IdleHandler(idleTimeout: idleTimeout))
         // Streams are not read past their window: a stream's handler turns autoRead off for backpressure.
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
-            mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
+            mode: .server, connectionConfiguration: connection, streamConfiguration: .init(),
+            streamDelegate: HTTP2IdleWatch(channel: channel, idleTimeout: idleTimeout)
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let pipeline = stream.pipeline.syncOperations
@@ -123,39 +123,33 @@ struct ConnectionSetup: Sendable {
     }
 }
 
-/// Closes an HTTP/2 connection on which nothing was read or written for the idle timeout.
-final class HTTP2IdleHandler: ChannelDuplexHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
+/// Closes an HTTP/2 connection that has had no open stream for the idle timeout: as with
+/// HTTP/1.1, a request in progress (a slow upstream, a long download) is never idle. Told of
+/// streams by NIOHTTP2 (its inline multiplexer keeps stream events to itself); used on the
+/// connection's event loop only.
+final class HTTP2IdleWatch: NIOHTTP2StreamDelegate, @unchecked Sendable {
     let idleTimeout: TimeAmount
-    var last = NIODeadline.now()
-    var check: RepeatedTask?
+    var openStreams = 0
+    var idleSince = NIODeadline.now()
 
-    init(idleTimeout: TimeAmount) { self.idleTimeout = idleTimeout }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+    init(channel: any Channel, idleTimeout: TimeAmount) {
+        self.idleTimeout = idleTimeout
         let every = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 50_000_000))
-        check = context.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
-            let (handler, context) = bound.value
-            if NIODeadline.now() - handler.last > handler.idleTimeout {
-                handler.check?.cancel()
-                context.close(promise: nil)
+        let check = channel.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { [self] task in
+            if openStreams == 0, NIODeadline.now() - idleSince > self.idleTimeout {
+                task.cancel()
+                channel.close(promise: nil)
             }
         }
+        channel.closeFuture.whenComplete { _ in check.cancel() }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        check?.cancel()
-    }
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        last = .now()
-        context.fireChannelRead(data)
+    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+        openStreams += 1
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        last = .now()
-        context.write(data, promise: promise)
+    func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+        openStreams = max(0, openStreams - 1)
+        if openStreams == 0 { idleSince = .now() }
     }
 }
-

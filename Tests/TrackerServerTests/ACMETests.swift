@@ -64,7 +64,7 @@ struct ACMETests {
 
         let root = try setup.pebble.issuingRoot()
         for name in names {
-            let answer = try TLSProbe.curl(host: name, port: setup.tlsPort, path: "/ping", ca: root)
+            let answer = try await TLSProbe.curl(host: name, port: setup.tlsPort, path: "/ping", ca: root)
             #expect(answer.body == "pong")
         }
         // Keys stay private: 0600 files in 0700 folders.
@@ -88,12 +88,12 @@ struct ACMETests {
         defer { Task { try await server.stop() } }
         _ = try await Self.wait(server) { $0.key != nil }
         for name in names {
-            let answer = try TLSProbe.curl(host: name, port: setup.tlsPort, path: "/ping", ca: try setup.pebble.issuingRoot())
+            let answer = try await TLSProbe.curl(host: name, port: setup.tlsPort, path: "/ping", ca: try setup.pebble.issuingRoot())
             #expect(answer.body == "pong")
             #expect(answer.version == "2")
         }
         // Once validated, the challenge certificate is gone: acme-tls/1 gets no handshake.
-        #expect(!(try TLSProbe.served(port: setup.tlsPort, serverName: "api.example.test", alpn: "acme-tls/1")).contains("CN"))
+        #expect(!(try await TLSProbe.served(port: setup.tlsPort, serverName: "api.example.test", alpn: "acme-tls/1")).contains("CN"))
         setup.pebble.stop()
     }
 
@@ -114,8 +114,8 @@ struct ACMETests {
         setup.pebble.stop()
         let failing = try await Self.wait(server) { $0.lastError != nil }
         #expect(failing.key != nil)
-        #expect(try TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
-        let healthText = try TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/health", ca: root).body
+        #expect(try await TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+        let healthText = try await TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/health", ca: root).body
         let health = try #require(try JSONSerialization.jsonObject(with: Data(healthText.utf8)) as? [String: Any])
         let certificates = try #require(health["certificates"] as? [[String: Any]])
         #expect(certificates.first?["state"] as? String == "renewal_failing")
@@ -128,13 +128,7 @@ struct ACMETests {
                                               renewAfter: 0.1)
         defer { Task { try await restarted.stop() } }
         #expect(restarted.server.certificates?.entries.first?.key != nil)
-        #expect(try TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
-    }
-
-    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
+        #expect(try await TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
     }
 
     @Test func onDemandCertificatesForAllowedNamesWhileTheHandshakeWaits() async throws {
@@ -145,16 +139,14 @@ struct ACMETests {
                                            onDemand: .init(allow: ["*.customers.example.test"]))
         let root = try setup.pebble.issuingRoot()
         // Two customers' names at once: each handshake waits for its own certificate.
-        // (curl runs on its own threads: blocking the few threads of Swift's pool would starve
-        // the server in this same process.)
-        async let first = Self.offThePool { try TLSProbe.curl(host: "one.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root) }
-        async let second = Self.offThePool { try TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root) }
+        async let first = TLSProbe.curl(host: "one.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root)
+        async let second = TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root)
         #expect(try await first.body == "pong")
         #expect(try await second.body == "pong")
-        #expect(try TLSProbe.served(port: setup.tlsPort, serverName: "one.customers.example.test").contains("one.customers.example.test"))
+        #expect(try await TLSProbe.served(port: setup.tlsPort, serverName: "one.customers.example.test").contains("one.customers.example.test"))
         // A name outside the allow-list gets no certificate: the handshake is refused.
-        #expect(throws: (any Error).self) {
-            try TLSProbe.curl(host: "stranger.example.test", port: setup.tlsPort, path: "/ping", ca: root)
+        await #expect(throws: (any Error).self) {
+            try await TLSProbe.curl(host: "stranger.example.test", port: setup.tlsPort, path: "/ping", ca: root)
         }
         let entries = try #require(server.server.certificates?.entries)
         #expect(Set(entries.filter { $0.key != nil }.flatMap(\.names)) == ["one.customers.example.test", "two.customers.example.test"])
@@ -166,7 +158,7 @@ struct ACMETests {
         let restarted = try await Self.server(setup, names: [], challenges: ["tls-alpn-01"], dataDirectory: data.file("data"),
                                               onDemand: .init(allow: ["*.customers.example.test"]))
         defer { Task { try await restarted.stop() } }
-        #expect(try TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+        #expect(try await TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
     }
 
     @Test func onDemandAsksTheOperatorsURL() async throws {
@@ -175,12 +167,12 @@ struct ACMETests {
         let yes = try await Self.server(setup, names: [], challenges: ["http-01"],
                                         onDemand: .init(ask: "\(ask.url)/status/200"))
         let root = try setup.pebble.issuingRoot()
-        #expect(try TLSProbe.curl(host: "approved.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+        #expect(try await TLSProbe.curl(host: "approved.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
         try await yes.stop()
         let no = try await Self.server(setup, names: [], challenges: ["http-01"],
                                        onDemand: .init(ask: "\(ask.url)/status/403"))
-        #expect(throws: (any Error).self) {
-            try TLSProbe.curl(host: "refused.example.test", port: setup.tlsPort, path: "/ping", ca: root)
+        await #expect(throws: (any Error).self) {
+            try await TLSProbe.curl(host: "refused.example.test", port: setup.tlsPort, path: "/ping", ca: root)
         }
         #expect(no.server.certificates?.entries.isEmpty == true)
         try await no.stop()

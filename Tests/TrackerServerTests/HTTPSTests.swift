@@ -30,21 +30,21 @@ struct HTTPSTests {
         defer { Task { try await server.stop() } }
         let port = try #require(server.httpsPort)
 
-        #expect(try TLSProbe.served(port: port, serverName: "a.test").contains("CN = a.test"))
-        #expect(try TLSProbe.served(port: port, serverName: "shop.b.test").contains("CN = b.test"))
-        #expect(try TLSProbe.served(port: port, serverName: "B.TEST").contains("CN = b.test"))
+        #expect(try await TLSProbe.served(port: port, serverName: "a.test").contains("CN = a.test"))
+        #expect(try await TLSProbe.served(port: port, serverName: "shop.b.test").contains("CN = b.test"))
+        #expect(try await TLSProbe.served(port: port, serverName: "B.TEST").contains("CN = b.test"))
         // No SNI (an IP address typed in) or an unknown name: the first certificate configured.
-        #expect(try TLSProbe.served(port: port, serverName: nil).contains("CN = a.test"))
-        #expect(try TLSProbe.served(port: port, serverName: "other.test").contains("CN = a.test"))
+        #expect(try await TLSProbe.served(port: port, serverName: nil).contains("CN = a.test"))
+        #expect(try await TLSProbe.served(port: port, serverName: "other.test").contains("CN = a.test"))
 
-        let h2 = try TLSProbe.curl(host: "shop.b.test", port: port, ca: ca.caCertificate)
+        let h2 = try await TLSProbe.curl(host: "shop.b.test", port: port, ca: ca.caCertificate)
         #expect(h2.body == "pong")
         #expect(h2.version == "2")
-        let h1 = try TLSProbe.curl(host: "a.test", port: port, ca: ca.caCertificate, extra: ["--http1.1"])
+        let h1 = try await TLSProbe.curl(host: "a.test", port: port, ca: ca.caCertificate, extra: ["--http1.1"])
         #expect(h1.body == "pong")
         #expect(h1.version == "1.1")
         // A name the served certificate does not cover fails verification in a real client.
-        #expect(throws: (any Error).self) { try TLSProbe.curl(host: "other.test", port: port, ca: ca.caCertificate) }
+        await #expect(throws: (any Error).self) { try await TLSProbe.curl(host: "other.test", port: port, ca: ca.caCertificate) }
     }
 
     @Test func onlyTLS12AndNewerWithForwardSecretAEADSuites() async throws {
@@ -53,11 +53,11 @@ struct HTTPSTests {
         let server = try await Self.start([try ca.leaf(["a.test"], file: "a")])
         defer { Task { try await server.stop() } }
         let port = try #require(server.httpsPort)
-        #expect(try TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_2"]).contains("CN = a.test"))
-        #expect(try TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_3"]).contains("CN = a.test"))
-        #expect(!(try TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_1"]).contains("CN = a.test")))
-        #expect(!(try TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_2", "-cipher", "AES128-SHA"]).contains("CN = a.test")))
-        #expect(!(try TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"]).contains("CN = a.test")))
+        #expect(try await TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_2"]).contains("CN = a.test"))
+        #expect(try await TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_3"]).contains("CN = a.test"))
+        #expect(!(try await TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_1"]).contains("CN = a.test")))
+        #expect(!(try await TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_2", "-cipher", "AES128-SHA"]).contains("CN = a.test")))
+        #expect(!(try await TLSProbe.served(port: port, serverName: "a.test", extra: ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"]).contains("CN = a.test")))
     }
 
     @Test func trackingOverHTTPSSetsSecureCookiesAndHSTS() async throws {
@@ -66,7 +66,7 @@ struct HTTPSTests {
         let server = try await Self.start([try ca.leaf(["shop.test"], file: "shop")]) { tls, _ in tls.hsts = "max-age=600" }
         defer { Task { try await server.stop() } }
         let port = try #require(server.httpsPort)
-        let answer = try TLSProbe.curl(host: "shop.test", port: port, path: "/tr/v1/ename/signup", ca: ca.caCertificate,
+        let answer = try await TLSProbe.curl(host: "shop.test", port: port, path: "/tr/v1/ename/signup", ca: ca.caCertificate,
                                        extra: ["-H", "Content-Type: text/plain", "--data", "{\"url\":\"https://shop.test/a\"}"])
         #expect(answer.headers.lowercased().contains("strict-transport-security: max-age=600"))
         let cookie = try #require(answer.headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: vid=") })
@@ -94,7 +94,7 @@ struct HTTPSTests {
         #expect(try server.client.get("/.well-known/acme-challenge/nope", headers: ["Host": "shop.test"]).status == 404)
         #expect(try server.client.get("/", headers: ["Host": "bad host\""]).status == 400)
         // The redirect's target really answers.
-        let followed = try TLSProbe.curl(host: "shop.test", port: port, path: "/ping", ca: ca.caCertificate)
+        let followed = try await TLSProbe.curl(host: "shop.test", port: port, path: "/ping", ca: ca.caCertificate)
         #expect(followed.body == "pong")
 
         let standard = try await Self.start([try ca.leaf(["shop.test"], file: "shop2")]) { tls, _ in
@@ -125,7 +125,7 @@ struct HTTPSTests {
         }
         defer { Task { try await server.stop() } }
         let port = try #require(server.httpsPort)
-        let before = try TLSProbe.served(port: port, serverName: "a.test")
+        let before = try await TLSProbe.served(port: port, serverName: "a.test")
         #expect(before.contains("CN = a.test"))
 
         // A 16 MiB download at 4 MiB/s is in flight while the files change.
@@ -144,17 +144,17 @@ struct HTTPSTests {
         try FileManager.default.removeItem(atPath: live.key)
         try FileManager.default.copyItem(atPath: renewed.key, toPath: live.key)
         try await Task.sleep(for: .milliseconds(600))
-        #expect(try TLSProbe.served(port: port, serverName: "a.test") == before)
+        #expect(try await TLSProbe.served(port: port, serverName: "a.test") == before)
         try FileManager.default.removeItem(atPath: live.certificate)
         try FileManager.default.copyItem(atPath: renewed.certificate, toPath: live.certificate)
 
         var after = before
         for _ in 0..<50 where after == before {
             try await Task.sleep(for: .milliseconds(100))
-            after = try TLSProbe.served(port: port, serverName: "a.test")
+            after = try await TLSProbe.served(port: port, serverName: "a.test")
         }
         #expect(after.contains("www.a.test"))
-        #expect(download.wait() == 0)
+        #expect(try await OwnThread.run { download.wait() } == 0)
         let size = (try FileManager.default.attributesOfItem(atPath: downloaded)[.size] as? Int) ?? 0
         #expect(size == 16 << 20)
     }
@@ -187,7 +187,7 @@ struct HTTPSTests {
         let port = try #require(server.httpsPort)
         let upload = server.directory.file("upload.bin")
         try Data(repeating: 3, count: 3 << 20).write(to: URL(fileURLWithPath: upload))
-        let echoed = try TLSProbe.curl(host: "shop.test", port: port, path: "/api/echo/upload", ca: ca.caCertificate,
+        let echoed = try await TLSProbe.curl(host: "shop.test", port: port, path: "/api/echo/upload", ca: ca.caCertificate,
                                        extra: ["--data-binary", "@" + upload])
         #expect(echoed.version == "2")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(echoed.body.utf8)) as? [String: Any])
@@ -196,10 +196,43 @@ struct HTTPSTests {
         let seen = try #require(json["headers"] as? [String: [String]])
         #expect(seen["x-forwarded-proto"] == ["https"])
         let download = server.directory.file("download.bin")
-        let fetched = try TLSProbe.curl(host: "shop.test", port: port, path: "/api/bytes/5000000", ca: ca.caCertificate,
+        let fetched = try await TLSProbe.curl(host: "shop.test", port: port, path: "/api/bytes/5000000", ca: ca.caCertificate,
                                         extra: ["-o", download])
         #expect(fetched.version == "2")
         #expect((try FileManager.default.attributesOfItem(atPath: download)[.size] as? Int) == 5_000_000)
+        try await server.stop()
+        try await backend.stop()
+    }
+
+    @Test func idleHTTP2ConnectionsCloseButSlowRequestsDoNot() async throws {
+        let ca = try TestCertificates()
+        defer { ca.remove() }
+        let backend = try await BackendServer.start(name: "slow")
+        let server = try await Self.start([try ca.leaf(["shop.test"], file: "shop")]) { _, configuration in
+            configuration.idleTimeoutSeconds = 1
+            var route = ProxyRouteConfiguration(name: "api", upstreams: [UpstreamAddress(backend.url)!])
+            route.pathPrefix = "/api/"
+            configuration.routes = [route]
+        }
+        let port = try #require(server.httpsPort)
+        // A request that takes 2.5 s on a connection with a 1 s idle timeout is not cut.
+        let slow = try await TLSProbe.curl(host: "shop.test", port: port, path: "/api/slow/2500", ca: ca.caCertificate)
+        #expect(slow.version == "2")
+        #expect(slow.body == "slow slow")
+        // A connection that opened HTTP/2 and sent nothing more is closed after about a second.
+        let preface = server.directory.file("preface")
+        try Data("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8 + [0, 0, 0, 4, 0, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: preface))
+        let started = Date()
+        let client = try ChildProcess("/bin/sh", ["-c", "exec /usr/bin/openssl s_client -quiet -ign_eof -alpn h2 -connect 127.0.0.1:\(port) < \(preface)"])
+        var closed = false
+        for _ in 0..<100 {
+            if !client.isRunning { closed = true; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if !closed { client.signal(SIGKILL) }
+        _ = try await OwnThread.run { client.wait() }
+        #expect(closed)
+        #expect(Date().timeIntervalSince(started) >= 0.9)
         try await server.stop()
         try await backend.stop()
     }

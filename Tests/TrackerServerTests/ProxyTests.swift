@@ -75,7 +75,7 @@ import TrackerTesting
             let client = server.client
             let slow = Task.detached { try client.get("/lc/slow/3000").header("x-backend") }
             // Until the slow request has reached its backend (counted when its head and end are read).
-            for _ in 0..<100 where backends.map(\.requests).reduce(0, +) < 11 { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<250 where backends.map(\.requests).reduce(0, +) < 11 { try await Task.sleep(for: .milliseconds(20)) }
             var fast: Set<String> = []
             for _ in 0..<6 { fast.insert(try server.client.get("/lc/echo").header("x-backend") ?? "") }
             let busy = try await slow.value

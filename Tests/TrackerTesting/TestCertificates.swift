@@ -40,7 +40,12 @@ public enum TLSProbe {
 
     /// `curl` to `https://<host>:<port><path>` resolved to 127.0.0.1, trusting `ca`: the body,
     /// the HTTP version and the response headers.
-    public static func curl(host: String, port: Int, path: String = "/ping", ca: String, extra: [String] = []) throws
+    public static func curl(host: String, port: Int, path: String = "/ping", ca: String, extra: [String] = []) async throws
+        -> (body: String, version: String, headers: String) {
+        try await OwnThread.run { try curlBlocking(host: host, port: port, path: path, ca: ca, extra: extra) }
+    }
+
+    static func curlBlocking(host: String, port: Int, path: String, ca: String, extra: [String]) throws
         -> (body: String, version: String, headers: String) {
         let directory = TemporaryDirectory("curl")
         defer { directory.remove() }
@@ -53,7 +58,11 @@ public enum TLSProbe {
     }
 
     /// The subject line and serial of the certificate served for `serverName`, by `openssl s_client`.
-    public static func served(port: Int, serverName: String?, alpn: String? = nil, extra: [String] = []) throws -> String {
+    public static func served(port: Int, serverName: String?, alpn: String? = nil, extra: [String] = []) async throws -> String {
+        try await OwnThread.run { try servedBlocking(port: port, serverName: serverName, alpn: alpn, extra: extra) }
+    }
+
+    static func servedBlocking(port: Int, serverName: String?, alpn: String?, extra: [String]) throws -> String {
         var arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-showcerts"]
         if let serverName { arguments += ["-servername", serverName] } else { arguments += ["-noservername"] }
         if let alpn { arguments += ["-alpn", alpn] }
@@ -69,5 +78,15 @@ public enum TLSProbe {
         let pem = directory.file("leaf.pem")
         try String(text[begin.lowerBound..<end.upperBound]).write(toFile: pem, atomically: true, encoding: .utf8)
         return try Shell.run("/usr/bin/openssl", ["x509", "-in", pem, "-noout", "-subject", "-serial", "-ext", "subjectAltName"])
+    }
+}
+
+/// Runs blocking work (a child process to wait for) on a thread of its own: blocking one of the
+/// few threads of Swift's pool would starve servers running in this same test process.
+public enum OwnThread {
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 }

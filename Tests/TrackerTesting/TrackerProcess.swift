@@ -28,7 +28,7 @@ public final class TrackerProcess: @unchecked Sendable {
         var text = ""
         while Date() < deadline {
             text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 return TrackerProcess(process: process, port: Int(text[range].split(separator: ":").last!)!, log: log)
             }
             if !process.isRunning { break }
