@@ -63,6 +63,16 @@ let package = Package(
             ],
             resources: [.embedInCode("Migrations")]
         ),
+        // A NATS client (core protocol, reconnection, request/reply, JetStream), usable on its own.
+        .target(
+            name: "NATSClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // TLS termination: certificates by SNI, the ClientHello sniffer, reloads; no HTTP.
         .target(
             name: "TrackerTLS",
@@ -152,6 +162,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"]),
+        .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "TrackerTesting"]),
         .testTarget(name: "TrackerTLSTests", dependencies: [
             "TrackerTLS", "TrackerACME", "TrackerTesting",
             .product(name: "NIOEmbedded", package: "swift-nio"),

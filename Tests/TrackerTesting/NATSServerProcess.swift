@@ -1,0 +1,63 @@
+import Foundation
+
+/// A `nats-server` of the test's own (Debian's 2.9, or `NATS_SERVER_BIN`), with JetStream, on a
+/// free port; stopped hard (SIGKILL) and started again on the same port and store for outages.
+public final class NATSServerProcess: @unchecked Sendable {
+    public static var binary: String {
+        ProcessInfo.processInfo.environment["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server"
+    }
+    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+    public static let skipMessage = "needs nats-server (apt-get install nats-server, or NATS_SERVER_BIN)"
+
+    public let directory: TemporaryDirectory
+    public let port: Int
+    public let monitorPort: Int
+    let extra: [String]
+    var process: ChildProcess?
+
+    /// `extra`: more flags (`--user`, `--tls`...); `config`: the text of a configuration file.
+    public init(extra: [String] = [], config: String? = nil) throws {
+        directory = TemporaryDirectory("nats")
+        port = try FreePort.next()
+        monitorPort = try FreePort.next()
+        var flags = extra
+        if let config {
+            try config.write(toFile: directory.file("nats.conf"), atomically: true, encoding: .utf8)
+            flags += ["-c", directory.file("nats.conf")]
+        }
+        self.extra = flags
+    }
+
+    public var url: String { "nats://127.0.0.1:\(port)" }
+
+    public func start() async throws {
+        let process = try ChildProcess(Self.binary, [
+            "-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-js", "-sd", directory.file("js"),
+            "-n", "test-\(port)",
+        ] + extra, stdout: directory.file("log"), stderr: directory.file("err"))
+        self.process = process
+        for _ in 0..<200 {
+            if FreePort.isOpen(port) { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw Shell.Failure(description: "nats-server did not start: \(log)")
+    }
+
+    public func stop() {
+        guard let process else { return }
+        process.signal(SIGKILL)
+        _ = process.wait()
+        self.process = nil
+    }
+
+    public var log: String {
+        ((try? String(contentsOfFile: directory.file("log"), encoding: .utf8)) ?? "")
+            + ((try? String(contentsOfFile: directory.file("err"), encoding: .utf8)) ?? "")
+    }
+
+    deinit {
+        stop()
+        directory.remove()
+    }
+}
