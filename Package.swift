@@ -162,7 +162,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"]),
-        .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "TrackerTesting"]),
+        .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "TrackerTesting"], exclude: ["interop.py"]),
         .testTarget(name: "TrackerTLSTests", dependencies: [
             "TrackerTLS", "TrackerACME", "TrackerTesting",
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -6,8 +6,8 @@ import TrackerTesting
 /// The client against a real nats-server on loopback.
 @Suite(.enabled(if: NATSServerProcess.isAvailable, Comment(rawValue: NATSServerProcess.skipMessage)))
 struct NATSServerTests {
-    static func server(_ extra: [String] = [], config: String? = nil) async throws -> NATSServerProcess {
-        let server = try NATSServerProcess(extra: extra, config: config)
+    static func server(_ binary: String, _ extra: [String] = [], config: String? = nil) async throws -> NATSServerProcess {
+        let server = try NATSServerProcess(binary: binary, extra: extra, config: config)
         try await server.start()
         return server
     }
@@ -28,8 +28,8 @@ struct NATSServerTests {
         }
     }
 
-    @Test func publishSubscribeWithHeadersWildcardsAndQueueGroups() async throws {
-        let server = try await Self.server()
+    @Test(arguments: NATSServerProcess.binaries) func publishSubscribeWithHeadersWildcardsAndQueueGroups(binary: String) async throws {
+        let server = try await Self.server(binary)
         let nats = try await NATSConnection.connect(NATSOptions(servers: [server.url]))
         let all = try nats.subscribe("events.>")
         let workers = try [nats.subscribe("events.*", queue: "q"), nats.subscribe("events.*", queue: "q")]
@@ -53,8 +53,8 @@ struct NATSServerTests {
         #expect(throws: NATSError.closed) { try nats.publish("x", payload: []) }
     }
 
-    @Test func requestReplyTimeoutsAndNoResponders() async throws {
-        let server = try await Self.server()
+    @Test(arguments: NATSServerProcess.binaries) func requestReplyTimeoutsAndNoResponders(binary: String) async throws {
+        let server = try await Self.server(binary)
         let nats = try await NATSConnection.connect(NATSOptions(servers: [server.url]))
         let service = try nats.subscribe("svc.echo")
         let responder = Task {
@@ -78,8 +78,8 @@ struct NATSServerTests {
         await nats.close()
     }
 
-    @Test func limitsGiveClearErrors() async throws {
-        let server = try await Self.server(config: "max_payload: 1024\n")
+    @Test(arguments: NATSServerProcess.binaries) func limitsGiveClearErrors(binary: String) async throws {
+        let server = try await Self.server(binary, config: "max_payload: 1024\n")
         let nats = try await NATSConnection.connect(NATSOptions(servers: [server.url]))
         #expect(nats.maxPayload == 1024)
         #expect(throws: NATSError.payloadTooLarge(size: 2000, max: 1024)) { try nats.publish("big", payload: Array(repeating: 1, count: 2000)) }
@@ -99,8 +99,8 @@ struct NATSServerTests {
         await slowClient.close()
     }
 
-    @Test func reconnectsResubscribesAndSendsWhatWasHeld() async throws {
-        let server = try await Self.server()
+    @Test(arguments: NATSServerProcess.binaries) func reconnectsResubscribesAndSendsWhatWasHeld(binary: String) async throws {
+        let server = try await Self.server(binary)
         var options = NATSOptions(servers: [server.url])
         options.reconnectWait = 0.05
         options.pendingBytesLimit = 4096
@@ -125,8 +125,8 @@ struct NATSServerTests {
         await nats.close()
     }
 
-    @Test func userPasswordAndTokenAuthentication() async throws {
-        let server = try await Self.server(["--user", "tracker", "--pass", "s3cret"])
+    @Test(arguments: NATSServerProcess.binaries) func userPasswordAndTokenAuthentication(binary: String) async throws {
+        let server = try await Self.server(binary, ["--user", "tracker", "--pass", "s3cret"])
         var options = NATSOptions(servers: ["nats://tracker:s3cret@127.0.0.1:\(server.port)"])
         let nats = try await NATSConnection.connect(options)
         try await nats.flush()
@@ -137,7 +137,7 @@ struct NATSServerTests {
         options.maxReconnectAttempts = 1
         await #expect(throws: NATSError.self) { try await NATSConnection.connect(options) }
 
-        let tokenServer = try await Self.server(["--auth", "t0ken"])
+        let tokenServer = try await Self.server(binary, ["--auth", "t0ken"])
         var tokenOptions = NATSOptions(servers: [tokenServer.url])
         tokenOptions.token = "t0ken"
         let withToken = try await NATSConnection.connect(tokenOptions)
@@ -145,12 +145,12 @@ struct NATSServerTests {
         await withToken.close()
     }
 
-    @Test func tlsWithACAAndClientCertificates() async throws {
+    @Test(arguments: NATSServerProcess.binaries) func tlsWithACAAndClientCertificates(binary: String) async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
         let serverCertificate = try certificates.leaf(["localhost", "127.0.0.1"], file: "server")
         let client = try certificates.leaf(["tracker-client"], file: "client")
-        let server = try await Self.server(["--tlsverify", "--tlscert", serverCertificate.certificate, "--tlskey", serverCertificate.key,
+        let server = try await Self.server(binary, ["--tlsverify", "--tlscert", serverCertificate.certificate, "--tlskey", serverCertificate.key,
                                             "--tlscacert", certificates.caCertificate])
         var options = NATSOptions(servers: ["tls://localhost:\(server.port)"])
         options.tlsCAFile = certificates.caCertificate
