@@ -45,6 +45,8 @@ extension NATSConnection {
         let flushOn: (any Channel)? = state.withLock { state in
             state.channel = channel
             state.status = .connected
+            if state.everConnected { state.reconnects += 1 }
+            state.everConnected = true
             guard !state.outbox.isEmpty, !state.flushScheduled else { return nil }
             state.flushScheduled = true
             return channel
@@ -138,7 +140,6 @@ extension NATSConnection {
                 guard status == .reconnecting else { return }
                 do {
                     try await attempt()
-                    state.withLock { $0.reconnects += 1 }
                     return
                 } catch {
                     logger.debug("NATS reconnect failed: \(error)")

@@ -32,6 +32,7 @@ public final class NATSConnection: Sendable {
         var requests: [String: CheckedContinuation<NATSMessage, any Error>] = [:]
         var inboxSid: Int?
         var reconnects = 0
+        var everConnected = false
         var lastError: String?
         var published = 0
     }
@@ -59,6 +60,17 @@ public final class NATSConnection: Sendable {
         }
         connection.state.withLock { $0.status = .closed }
         throw lastError ?? NATSError.noServers
+    }
+
+    /// A connection that is made (and remade) in the background: usable at once, its publishes
+    /// held until a server answers. For services that must start while NATS is down.
+    public static func start(_ options: NATSOptions, logger: Logger = Logger(label: "nats"),
+                             jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) throws -> NATSConnection {
+        let connection = try NATSConnection(options: options, logger: logger, jitter: jitter)
+        connection.state.withLock { $0.status = .reconnecting }
+        Task { await connection.reconnectLoop() }
+        connection.startKeepAlive()
+        return connection
     }
 
     init(options: NATSOptions, logger: Logger, jitter: @escaping @Sendable () -> Double) throws {

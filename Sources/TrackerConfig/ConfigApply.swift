@@ -77,6 +77,7 @@ extension TrackerConfiguration {
         case "IgnoreProxyOptions": if let v = r.bool(value, path) { ignoreProxyOptions = v }
         case "ProxyDailyLimit": if let v = r.int(value, path) { proxyDailyLimit = v > 0 ? v : nil }
         case "TLS": tls = HTTPSConfiguration.read(value, path, &r)
+        case "NATS": nats = NATSConfiguration.read(value, path, &r)
         case "UseLocalTLS": legacyTLS.useLocal = r.bool(value, path)
         case "TLSCert": legacyTLS.certificate = r.string(value, path)
         case "TLSKey": legacyTLS.key = r.string(value, path)

@@ -12,6 +12,8 @@ enum ConfigKind: Sendable {
     case routes
     /// An `HTTPSConfiguration` object.
     case tls
+    /// A `NATSConfiguration` object.
+    case nats
     /// Upstream keys for features of later versions: accepted (any JSON) and reported as unused.
     case later
 }
@@ -69,6 +71,7 @@ enum ConfigKeys {
         ConfigKey(name: "LogLevel", kind: .string),
         ConfigKey(name: "LogFormat", kind: .string),
         ConfigKey(name: "TLS", kind: .tls),
+        ConfigKey(name: "NATS", kind: .nats),
         // upstream's, in use
         ConfigKey(name: "Domains", kind: .stringList),
         ConfigKey(name: "ApiVersion", kind: .int),

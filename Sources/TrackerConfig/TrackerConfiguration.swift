@@ -71,6 +71,8 @@ public struct TrackerConfiguration: Sendable {
     public var requestHeaderTimeoutSeconds = 10.0
     /// The request line and headers together; more gets 400 and the connection closed.
     public var maxHeaderBytes = 80 * 1024
+    /// The event bus; nil runs without NATS.
+    public var nats: NATSConfiguration?
     /// The HTTPS listener; nil serves plain HTTP only.
     public var tls: HTTPSConfiguration?
     /// Upstream's TLS keys, turned into `tls` once all are read.
@@ -141,7 +143,7 @@ extension TrackerConfiguration {
             }
         case .stringList:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
-        case .rateLimits, .sites, .accessLog, .routes, .tls:
+        case .rateLimits, .sites, .accessLog, .routes, .tls, .nats:
             return (try? JSONParser.parse(text)) ?? .string(text)
         default: return .string(text)
         }

@@ -10,7 +10,7 @@ extension TrackerApplication {
         var drops: [String: JSONValue] = [:]
         for (reason, count) in self.drops.snapshot { drops[reason.rawValue] = .number(Double(count)) }
         let client = clientIP(request)
-        let body: JSONValue = .object([
+        var fields: [String: JSONValue] = [
             "version": .string(settings.version),
             "uptime_seconds": .number(Date().timeIntervalSince(started).rounded()),
             "client": client.map { .string($0) } ?? .null,
@@ -20,14 +20,15 @@ extension TrackerApplication {
             "dropped_events": .object(drops),
             "spool": ingestJSON(stats),
             "sinks": .array(sinksJSON(stats)),
-        ])
-        return .json(.ok, JSONWriter.serialize(body))
+        ]
+        for (name, section) in statusSections { fields[name] = section() }
+        return .json(.ok, JSONWriter.serialize(.object(fields)))
     }
 
     func health() -> HTTPResponse {
         let stats = ingest.stats
         let problem = healthProblem(stats)
-        let body: JSONValue = .object([
+        var fields: [String: JSONValue] = [
             "status": .string(problem == nil ? "ok" : "unavailable"),
             "version": .string(settings.version),
             "uptime_seconds": .number(Date().timeIntervalSince(started).rounded()),
@@ -35,8 +36,9 @@ extension TrackerApplication {
             "spool": ingestJSON(stats),
             "sinks": .array(sinksJSON(stats)),
             "certificates": certificates.map { .array(certificatesJSON($0)) } ?? .null,
-        ])
-        var response = HTTPResponse.json(problem == nil ? .ok : .serviceUnavailable, JSONWriter.serialize(body))
+        ]
+        for (name, section) in statusSections { fields[name] = section() }
+        var response = HTTPResponse.json(problem == nil ? .ok : .serviceUnavailable, JSONWriter.serialize(.object(fields)))
         if problem != nil { response.headers.add(name: "retry-after", value: "5") }
         return response
     }

@@ -31,13 +31,17 @@ public final class TrackerApplication: HTTPResponder {
     let httpChallenges: HTTPChallengeResponses?
     /// The HTTPS certificates, shown by `/health`.
     let certificates: CertificateStore?
+    /// More parts of `/status` and `/health` by name (the NATS connection...).
+    let statusSections: [String: @Sendable () -> JSONValue]
     /// `/tr/v1`, `/str/v1`...: built once, matched on every request.
     let routePrefixes: [(TrackRoute, String)]
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
                 deliveries: [SpoolDelivery] = [],
                 files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], proxies: ProxyTable = ProxyTable([]),
-                httpChallenges: HTTPChallengeResponses? = nil, certificates: CertificateStore? = nil, logger: Logger) {
+                httpChallenges: HTTPChallengeResponses? = nil, certificates: CertificateStore? = nil,
+                statusSections: [String: @Sendable () -> JSONValue] = [:], logger: Logger) {
+        self.statusSections = statusSections
         self.httpChallenges = httpChallenges
         self.certificates = certificates
         self.proxies = proxies

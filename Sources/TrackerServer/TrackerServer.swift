@@ -11,6 +11,7 @@ import TrackerHTTP
 import TrackerPostgres
 import TrackerSQLite
 import TrackerStorage
+import TrackerNATS
 import TrackerTLS
 
 /// The composition root: configuration in, running services out. The only place that names the
@@ -55,7 +56,9 @@ public final class TrackerServer: Sendable {
                 accountHashMixer: configuration.accountHashMixer),
             sessions: sessions, clock: clock)
 
-        ingest = IngestQueue(sink: backend.ingestSink, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
+        let bus = try configuration.nats.map { try NATSSetup(configuration: $0, logger: logger) }
+        let ackPoint: any EventSink = bus.map { PublishingSink.wrap(backend.ingestSink, publisher: $0.publisher) } ?? backend.ingestSink
+        ingest = IngestQueue(sink: ackPoint, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
                              commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
         fileThreads = NIOThreadPool(numberOfThreads: 2)
         fileThreads.start()
@@ -72,7 +75,8 @@ public final class TrackerServer: Sendable {
             publicRoot: SiteRoot(hosts: ["*"], root: configuration.staticDirectory, options: FileServingOptions()),
             sites: configuration.sites.map(Self.siteRoot),
             proxies: ProxyTable(try configuration.routes.map(ProxyRoute.init)),
-            httpChallenges: tls?.challenges, certificates: tls?.store, logger: logger)
+            httpChallenges: tls?.challenges, certificates: tls?.store,
+            statusSections: bus.map { bus in ["nats": { bus.publisher.statusJSON }] } ?? [:], logger: logger)
         let drops = application.drops
         let accessLog = try configuration.accessLog.map {
             try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
@@ -104,7 +108,7 @@ public final class TrackerServer: Sendable {
             [.init(service: AccessLogService(log: $0, reopenOnHangup: installSignalHandlers, logger: logger))]
         } ?? []
         group = ServiceGroup(configuration: .init(
-            services: backend.services.map { .init(service: $0) } + logFlusher
+            services: backend.services.map { .init(service: $0) } + logFlusher + (bus.map { [.init(service: $0.service)] } ?? [])
                 + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger))]
                 + listeners.map { .init(service: $0) } + certificateServices.map { .init(service: $0) },
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],

@@ -21,7 +21,8 @@ public enum EventExport {
         }
     }
 
-    static func json(_ event: Event) -> String {
+    /// One event as a JSON object with the documented column names (`tracker export`, NATS).
+    public static func json(_ event: Event) -> String {
         var out = "{\"eid\":"
         JSONWriter.quote(event.eid, into: &out)
         out += ",\"created\":\"\(Timestamp.format(event.created))\",\"server\":\(event.isServer)"

@@ -3,12 +3,8 @@ import Testing
 import NATSClient
 import TrackerTesting
 
-enum PythonNATS {
-    static let available: Bool = (try? Shell.run("/usr/bin/env", ["python3", "-c", "import nats"])) != nil
-}
-
 /// Our client and nats-py, the reference Python client, talking through one server.
-@Suite(.enabled(if: NATSServerProcess.isAvailable && PythonNATS.available, "needs nats-server and nats-py (pip install nats-py)"))
+@Suite(.enabled(if: NATSServerProcess.isAvailable && NATSTesting.pythonClient, "needs nats-server and nats-py (pip install nats-py)"))
 struct InteropTests {    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("interop.py").path
 
     @Test func messagesHeadersAndRequestsBothWays() async throws {
@@ -34,7 +30,7 @@ struct InteropTests {    static let script = URL(fileURLWithPath: #filePath).del
         try await nats.flush()
         var got: [String] = []
         for _ in 0..<3 {
-            guard let message = try await NATSServerTests.next(fromPython) else { break }
+            guard let message = try await NATSTesting.next(fromPython) else { break }
             got.append("\(message.text)/\(message.headers?["X-From"] ?? "")")
         }
         #expect(got == ["py-0/python", "py-1/python", "py-2/python"])

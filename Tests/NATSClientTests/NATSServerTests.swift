@@ -12,22 +12,6 @@ struct NATSServerTests {
         return server
     }
 
-    static func next(_ subscription: NATSSubscription, within: Duration = .seconds(5)) async throws -> NATSMessage? {
-        try await withThrowingTaskGroup(of: NATSMessage?.self) { group in
-            group.addTask {
-                var iterator = subscription.makeAsyncIterator()
-                return await iterator.next()
-            }
-            group.addTask {
-                try await Task.sleep(for: within)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-    }
-
     @Test(arguments: NATSServerProcess.binaries) func publishSubscribeWithHeadersWildcardsAndQueueGroups(binary: String) async throws {
         let server = try await Self.server(binary)
         let nats = try await NATSConnection.connect(NATSOptions(servers: [server.url]))
@@ -40,7 +24,7 @@ struct NATSServerTests {
         try await nats.flush()
         var seen: [String] = []
         for _ in 0..<20 {
-            let message = try #require(try await Self.next(all))
+            let message = try #require(try await NATSTesting.next(all))
             seen.append("\(message.subject)=\(message.text)/\(message.headers?["X-Site"] ?? "")")
         }
         #expect(seen == (0..<20).map { "events.site\($0)=hit-\($0)/\($0)" })
@@ -120,7 +104,7 @@ struct NATSServerTests {
         #expect(nats.status == .connected)
         #expect(nats.reconnects == 1)
         var texts: [String] = []
-        for _ in 0..<10 { if let message = try await Self.next(subscription) { texts.append(message.text) } }
+        for _ in 0..<10 { if let message = try await NATSTesting.next(subscription) { texts.append(message.text) } }
         #expect(texts == (0..<10).map { "held-\($0)" })
         await nats.close()
     }
@@ -160,7 +144,7 @@ struct NATSServerTests {
         let subscription = try nats.subscribe("secure")
         try await nats.flush()
         try nats.publish("secure", payload: Array("over tls".utf8))
-        #expect(try await Self.next(subscription)?.text == "over tls")
+        #expect(try await NATSTesting.next(subscription)?.text == "over tls")
         await nats.close()
         // Without a client certificate the server refuses.
         var anonymous = options
