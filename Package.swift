@@ -172,6 +172,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"]),
+        .testTarget(name: "TrackerNATSTests", dependencies: ["TrackerNATS", "TrackerStorage"]),
         .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "TrackerTesting"], exclude: ["interop.py"]),
         .testTarget(name: "TrackerTLSTests", dependencies: [
             "TrackerTLS", "TrackerACME", "TrackerTesting",

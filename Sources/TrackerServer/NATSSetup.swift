@@ -1,7 +1,10 @@
 import Logging
 import NATSClient
+import ServiceLifecycle
 import TrackerConfig
+import TrackerCore
 import TrackerNATS
+import TrackerStorage
 
 /// The `NATS` section made real: a connection made in the background (NATS being down does not
 /// stop the tracker; publishes wait in the client's buffer), the event publisher, its service.
@@ -9,8 +12,9 @@ struct NATSSetup {
     let connection: NATSConnection
     let publisher: EventPublisher
     let service: NATSBusService
+    let consumer: ServerMessageConsumer?
 
-    init(configuration c: NATSConfiguration, logger: Logger) throws {
+    init(configuration c: NATSConfiguration, messageStore: (any ServerMessageStore)?, clock: any TrackerClock, logger: Logger) throws {
         var options = NATSOptions(servers: c.servers)
         options.name = c.name
         options.user = c.user
@@ -32,5 +36,21 @@ struct NATSSetup {
             stream = config
         }
         service = NATSBusService(connection: connection, stream: stream, logger: logger)
+        if c.consume, let messageStore {
+            consumer = ServerMessageConsumer(connection: connection, store: messageStore, clock: clock, logger: logger)
+        } else {
+            if c.consume { logger.warning("this store does not keep tic.* server messages yet; they are not consumed") }
+            consumer = nil
+        }
+    }
+
+    /// The connection first (it stops last, after the queue drained and the consumer stored).
+    var services: [any Service] { [service] + (consumer.map { [$0] } ?? []) }
+
+    var statusSections: [String: @Sendable () -> JSONValue] {
+        let publisher = self.publisher, consumer = self.consumer
+        var sections: [String: @Sendable () -> JSONValue] = ["nats": { publisher.statusJSON }]
+        if let consumer { sections["nats_consumer"] = { consumer.statusJSON } }
+        return sections
     }
 }

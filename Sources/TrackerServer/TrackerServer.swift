@@ -56,7 +56,9 @@ public final class TrackerServer: Sendable {
                 accountHashMixer: configuration.accountHashMixer),
             sessions: sessions, clock: clock)
 
-        let bus = try configuration.nats.map { try NATSSetup(configuration: $0, logger: logger) }
+        let bus = try configuration.nats.map {
+            try NATSSetup(configuration: $0, messageStore: backend.store as? any ServerMessageStore, clock: clock, logger: logger)
+        }
         let ackPoint: any EventSink = bus.map { PublishingSink.wrap(backend.ingestSink, publisher: $0.publisher) } ?? backend.ingestSink
         ingest = IngestQueue(sink: ackPoint, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
                              commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
@@ -76,7 +78,7 @@ public final class TrackerServer: Sendable {
             sites: configuration.sites.map(Self.siteRoot),
             proxies: ProxyTable(try configuration.routes.map(ProxyRoute.init)),
             httpChallenges: tls?.challenges, certificates: tls?.store,
-            statusSections: bus.map { bus in ["nats": { bus.publisher.statusJSON }] } ?? [:], logger: logger)
+            statusSections: bus?.statusSections ?? [:], logger: logger)
         let drops = application.drops
         let accessLog = try configuration.accessLog.map {
             try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
@@ -108,7 +110,7 @@ public final class TrackerServer: Sendable {
             [.init(service: AccessLogService(log: $0, reopenOnHangup: installSignalHandlers, logger: logger))]
         } ?? []
         group = ServiceGroup(configuration: .init(
-            services: backend.services.map { .init(service: $0) } + logFlusher + (bus.map { [.init(service: $0.service)] } ?? [])
+            services: backend.services.map { .init(service: $0) } + logFlusher + (bus?.services.map { .init(service: $0) } ?? [])
                 + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger))]
                 + listeners.map { .init(service: $0) } + certificateServices.map { .init(service: $0) },
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],

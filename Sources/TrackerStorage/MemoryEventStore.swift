@@ -8,6 +8,9 @@ public final class MemoryEventStore: EventStore {
     struct State {
         var events: [Event] = []
         var ids: Set<String> = []
+        var counters: [String: Int] = [:]
+        var updates: [String: ServerUpdate] = [:]
+        var logs: [ServerLog] = []
     }
 
     let state = Mutex(State())
@@ -57,5 +60,27 @@ public final class MemoryEventStore: EventStore {
 
     static func validate(_ query: EventQuery) throws(StorageError) {
         guard query.limit >= 0 else { throw .invalid("limit must not be negative") }
+    }
+}
+
+extension MemoryEventStore: ServerMessageStore {
+    public func record(_ batch: ServerMessageBatch) async throws(StorageError) {
+        state.withLock { state in
+            for (id, count) in batch.increments { state.counters[id, default: 0] += count }
+            for update in batch.updates { state.updates[update.id] = update }
+            state.logs += batch.logs
+        }
+    }
+
+    public func counters() async throws(StorageError) -> [String: Int] {
+        state.withLock { $0.counters }
+    }
+
+    public func updates() async throws(StorageError) -> [ServerUpdate] {
+        state.withLock { $0.updates.values.sorted { $0.id < $1.id } }
+    }
+
+    public func logs(limit: Int) async throws(StorageError) -> [ServerLog] {
+        state.withLock { Array($0.logs.suffix(limit)) }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NATSClient
 import Testing
 import TrackerConfig
+import TrackerStorage
 import TrackerTesting
 
 /// Events published to NATS by a running tracker, read by our client and by nats-py.
@@ -133,5 +134,43 @@ struct NATSPublishingTests {
         #expect(names == ["early", "later"] || names == ["later"])
         try await server.stop()
         await reader.close()
+    }
+
+    @Test func ticMessagesAreStoredAndMalformedOnesCounted() async throws {
+        let nats = try NATSServerProcess()
+        try await nats.start()
+        let server = try await Self.tracker(nats)
+        try await Self.connected(server)
+        let sender = try await NATSConnection.connect(NATSOptions(servers: [nats.url]))
+        // The tracker's queue subscriptions are registered once its connection is up; a little
+        // later for the consumer service, so publish until the first counts.
+        var counted = 0
+        for _ in 0..<100 where counted == 0 {
+            try sender.publish("tic.count.probe", payload: Array("{}".utf8))
+            try await sender.flush()
+            try await Task.sleep(for: .milliseconds(150))
+            let store = try #require(server.server.store as? any ServerMessageStore)
+            counted = try await store.counters()["tic.count.probe"] ?? 0
+        }
+        for _ in 0..<3 { try sender.publish("tic.count.signup", payload: Array("{}".utf8)) }
+        try sender.publish("tic.update.deploy", payload: Array(#"{"msg":"deployed v2","updated":"1597968000000"}"#.utf8))
+        try sender.publish("tic.log.api", payload: Array(#"{"topic":"api","level":3,"msg":"boom","params":"{\"k\":\"v\"}"}"#.utf8))
+        try sender.publish("tic.count.signup", payload: Array("not json".utf8))
+        try await sender.flush()
+        let store = try #require(server.server.store as? any ServerMessageStore)
+        var counters: [String: Int] = [:]
+        for _ in 0..<100 where counters["tic.count.signup"] != 3 {
+            try await Task.sleep(for: .milliseconds(50))
+            counters = try await store.counters()
+        }
+        #expect(counters["tic.count.signup"] == 3)
+        for _ in 0..<50 where try await store.logs(limit: 10).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await store.updates().map(\.msg) == ["deployed v2"])
+        let logs = try await store.logs(limit: 10)
+        #expect(logs.map(\.msg) == ["boom"] && logs.first?.level == 3 && logs.first?.params == #"{"k":"v"}"#)
+        let consumer = try #require(try server.client.get("/status").json?["nats_consumer"] as? [String: Any])
+        #expect(consumer["malformed_messages"] as? Int == 1)
+        await sender.close()
+        try await server.stop()
     }
 }
