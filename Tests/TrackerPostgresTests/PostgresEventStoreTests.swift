@@ -15,6 +15,12 @@ struct PostgresEventStoreTests {
         }
     }
 
+    @Test func serverMessages() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await ServerMessageConformance.check(store, "postgres")
+        }
+    }
+
     @Test func migrationsApplyOnceFromEmptyToHead() async throws {
         try await PostgresTestServer.withFreshStore { store in
             // withFreshStore migrated already: nothing is left.
