@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tracker", targets: ["tracker"]),
+        .executable(name: "nats-bench", targets: ["nats-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -140,6 +141,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(name: "nats-bench", dependencies: ["NATSClient"]),
         .executableTarget(
             name: "tracker",
             dependencies: [

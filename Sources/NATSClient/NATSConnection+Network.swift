@@ -47,7 +47,7 @@ extension NATSConnection {
             state.status = .connected
             if state.everConnected { state.reconnects += 1 }
             state.everConnected = true
-            guard !state.outbox.isEmpty, !state.flushScheduled else { return nil }
+            guard state.outbox.readableBytes > 0, !state.flushScheduled else { return nil }
             state.flushScheduled = true
             return channel
         }

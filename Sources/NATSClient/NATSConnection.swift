@@ -26,7 +26,7 @@ public final class NATSConnection: Sendable {
         var nextServer = 0
         var subscriptions: [Int: NATSSubscription] = [:]
         var nextSid = 1
-        var outbox: [UInt8] = []
+        var outbox = NATSConnection.allocator.buffer(capacity: 64 * 1024)
         var flushScheduled = false
         var pongs: [PongWaiter] = []
         var requests: [String: CheckedContinuation<NATSMessage, any Error>] = [:]
@@ -101,28 +101,40 @@ public final class NATSConnection: Sendable {
     public var reconnects: Int { state.withLock { $0.reconnects } }
     public var jetStreamAvailable: Bool { state.withLock { $0.info?.jetstream ?? false } }
     /// Bytes waiting to be written (while disconnected: to be sent after reconnecting).
-    public var pendingBytes: Int { state.withLock { $0.outbox.count } }
+    public var pendingBytes: Int { state.withLock { $0.outbox.readableBytes } }
 
     // MARK: publishing
 
     public func publish(_ subject: String, payload: [UInt8], headers: NATSHeaders? = nil, replyTo: String? = nil) throws {
         guard ClientOperation.isValidSubject(subject, wildcards: false) else { throw NATSError.invalidSubject(subject) }
-        let size = payload.count + (headers?.encoded().count ?? 0)
-        let limit = maxPayload
-        guard size <= limit else { throw NATSError.payloadTooLarge(size: size, max: limit) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(size + subject.utf8.count + 32)
-        ClientOperation.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload, into: &bytes)
-        try enqueue(bytes, counted: true)
-    }
-
-    func enqueue(_ bytes: [UInt8], counted: Bool = false) throws {
-        let flushOn: (any Channel)? = try state.withLock { state in
-            guard state.status != .closed else { throw NATSError.closed }
-            guard state.outbox.count + bytes.count <= options.pendingBytesLimit else {
+        let headerBlock = headers?.encoded()
+        let size = payload.count + (headerBlock?.count ?? 0)
+        // One lock, and the bytes written straight into the outbox: this is the hot path of
+        // every tracked event when publishing is on.
+        try write(counted: true) { state throws(NATSError) in
+            let limit = state.info?.max_payload ?? 1 << 20
+            guard size <= limit else { throw NATSError.payloadTooLarge(size: size, max: limit) }
+            guard state.outbox.readableBytes + size + subject.utf8.count + 48 <= options.pendingBytesLimit else {
                 throw NATSError.bufferFull(limit: options.pendingBytesLimit)
             }
-            state.outbox += bytes
+            ClientOperation.publish(subject: subject, replyTo: replyTo, headerBlock: headerBlock, payload: payload, into: &state.outbox)
+        }
+    }
+
+    func enqueue(_ bytes: [UInt8]) throws {
+        try write(counted: false) { state throws(NATSError) in
+            guard state.outbox.readableBytes + bytes.count <= options.pendingBytesLimit else {
+                throw NATSError.bufferFull(limit: options.pendingBytesLimit)
+            }
+            state.outbox.writeBytes(bytes)
+        }
+    }
+
+    /// Appends to the outbox under the lock; the first write after a flush schedules the next one.
+    func write(counted: Bool, _ body: (inout State) throws(NATSError) -> Void) throws(NATSError) {
+        let flushOn: (any Channel)? = try state.withLock { (state) throws(NATSError) -> (any Channel)? in
+            guard state.status != .closed else { throw NATSError.closed }
+            try body(&state)
             if counted { state.published += 1 }
             guard state.status == .connected, !state.flushScheduled, let channel = state.channel else { return nil }
             state.flushScheduled = true
@@ -131,17 +143,19 @@ public final class NATSConnection: Sendable {
         if let flushOn { flushOn.eventLoop.execute { self.flushOutbox(flushOn) } }
     }
 
-    /// Writes what the outbox holds, on the channel's event loop.
+    /// Writes what the outbox holds, on the channel's event loop (the buffer itself, no copy).
     func flushOutbox(_ channel: any Channel) {
-        let bytes: [UInt8] = state.withLock { state in
+        let bytes: ByteBuffer? = state.withLock { state in
             state.flushScheduled = false
-            guard state.channel === channel, state.status == .connected else { return [] }
-            defer { state.outbox.removeAll(keepingCapacity: state.outbox.count < 1 << 20) }
+            guard state.channel === channel, state.status == .connected, state.outbox.readableBytes > 0 else { return nil }
+            defer { state.outbox = Self.allocator.buffer(capacity: 64 * 1024) }
             return state.outbox
         }
-        guard !bytes.isEmpty else { return }
-        channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+        guard let bytes else { return }
+        channel.writeAndFlush(bytes, promise: nil)
     }
+
+    static let allocator = ByteBufferAllocator()
 
     /// Returns once the server has processed everything sent before (a PING/PONG round trip).
     public func flush(timeout: Duration = .seconds(5)) async throws {

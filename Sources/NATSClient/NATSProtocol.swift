@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The NATS client protocol (docs.nats.io "Client Protocol"): what the server sends, read
 /// incrementally from bytes, and what the client sends, written as bytes. No I/O here.
 public enum ServerOperation: Equatable, Sendable {
@@ -159,16 +161,48 @@ public enum ClientOperation {
     public static let pong: [UInt8] = Array("PONG\r\n".utf8)
 
     public static func publish(subject: String, replyTo: String?, headers: NATSHeaders?, payload: [UInt8], into out: inout [UInt8]) {
-        let reply = replyTo.map { " " + $0 } ?? ""
-        if let headers {
-            let block = headers.encoded()
-            out += Array("HPUB \(subject)\(reply) \(block.count) \(block.count + payload.count)\r\n".utf8)
-            out += block
-        } else {
-            out += Array("PUB \(subject)\(reply) \(payload.count)\r\n".utf8)
+        var buffer = ByteBufferAllocator().buffer(capacity: payload.count + 64)
+        publish(subject: subject, replyTo: replyTo, headerBlock: headers?.encoded(), payload: payload, into: &buffer)
+        out += buffer.readableBytesView
+    }
+
+    /// `PUB subject [reply] size` or `HPUB subject [reply] header-size total-size`, then the bytes.
+    public static func publish(subject: String, replyTo: String?, headerBlock: [UInt8]?, payload: [UInt8], into out: inout ByteBuffer) {
+        out.writeStaticString(headerBlock == nil ? "PUB " : "HPUB ")
+        out.writeString(subject)
+        if let replyTo {
+            out.writeInteger(UInt8(ascii: " "))
+            out.writeString(replyTo)
         }
-        out += payload
-        out += [13, 10]
+        out.writeInteger(UInt8(ascii: " "))
+        if let headerBlock {
+            writeDecimal(headerBlock.count, into: &out)
+            out.writeInteger(UInt8(ascii: " "))
+            writeDecimal(headerBlock.count + payload.count, into: &out)
+            out.writeStaticString("\r\n")
+            out.writeBytes(headerBlock)
+        } else {
+            writeDecimal(payload.count, into: &out)
+            out.writeStaticString("\r\n")
+        }
+        out.writeBytes(payload)
+        out.writeStaticString("\r\n")
+    }
+
+    static func writeDecimal(_ value: Int, into out: inout ByteBuffer) {
+        if value < 10 { out.writeInteger(UInt8(48 + value)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while rest > 0 {
+                raw[19 - count] = UInt8(48 + rest % 10)
+                rest /= 10
+                count += 1
+            }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(20 - count)...]))
+        }
     }
 
     public static func subscribe(subject: String, queue: String?, sid: Int) -> [UInt8] {

@@ -50,7 +50,7 @@ public final class EventPublisher: Sendable {
         var lastError: String?
         for event in events {
             do {
-                try connection.publish(subject(for: event), payload: Array(EventExport.json(event).utf8))
+                try connection.publish(subject(for: event), payload: EventExport.jsonBytes(event))
                 sent += 1
             } catch {
                 failed += 1
@@ -68,7 +68,7 @@ public final class EventPublisher: Sendable {
         let js = JetStream(connection)
         Task {
             for event in events {
-                let payload = Array(EventExport.json(event).utf8)
+                let payload = EventExport.jsonBytes(event)
                 var attempt = 0
                 while true {
                     attempt += 1

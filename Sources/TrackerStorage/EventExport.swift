@@ -40,6 +40,35 @@ public enum EventExport {
         return out + "}"
     }
 
+    /// `json(event)` as bytes, built without intermediate strings: what NATS publishing sends.
+    public static func jsonBytes(_ event: Event) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        out += Array("{\"eid\":".utf8)
+        JSONWriter.quote(event.eid, into: &out)
+        out += Array(",\"created\":\"".utf8)
+        out += Array(Timestamp.format(event.created).utf8)
+        out += Array(event.isServer ? "\",\"server\":true".utf8 : "\",\"server\":false".utf8)
+        for field in EventField.allCases {
+            guard let value = event[field] else { continue }
+            out += fieldKeys[field.rawValue]!
+            JSONWriter.quote(value, into: &out)
+        }
+        for field in NumericField.allCases {
+            guard let value = event[field], value.isFinite else { continue }
+            out += fieldKeys[field.rawValue]!
+            out += Array(JSONValue.format(value).utf8)
+        }
+        if !event.params.isEmpty { out += Array((",\"params\":" + JSONWriter.serialize(event.params)).utf8) }
+        if !event.nparams.isEmpty { out += Array((",\"nparams\":" + JSONWriter.serialize(event.nparams)).utf8) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `,"name":` for every column, made once.
+    static let fieldKeys: [String: [UInt8]] = Dictionary(uniqueKeysWithValues: (EventField.allCases.map(\.rawValue)
+        + NumericField.allCases.map(\.rawValue)).map { ($0, Array(",\"\($0)\":".utf8)) })
+
     static func csv(_ event: Event) -> String {
         var cells = [event.eid, Timestamp.format(event.created), event.isServer ? "true" : "false"]
         cells += EventField.allCases.map { event[$0] ?? "" }

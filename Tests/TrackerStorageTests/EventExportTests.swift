@@ -32,6 +32,14 @@ import TrackerTesting
         #expect(object["duration"] as? Int == 34752 && object["lat"] as? Double == 37.232332)
     }
 
+    @Test func theByteEncoderWritesExactlyTheNDJSONObject() {
+        var event = EventBuilder.event(2)
+        event[.ename] = "tab\there \"quoted\" back\\slash \u{1} ünï 😀\r\n"
+        event.isServer = true
+        #expect(EventExport.jsonBytes(event) == Array(EventExport.json(event).utf8))
+        #expect(EventExport.jsonBytes(EventBuilder.event(3)) == Array(EventExport.json(EventBuilder.event(3)).utf8))
+    }
+
     @Test func csvQuotesWhatNeedsQuotingAndHasAHeader() throws {
         let header = try #require(EventExport.header(.csv))
         #expect(header.hasPrefix("eid,created,server,hhash,host,") && header.hasSuffix("params,nparams\r\n"))
