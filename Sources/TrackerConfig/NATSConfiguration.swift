@@ -19,13 +19,19 @@ public struct NATSConfiguration: Sendable, Equatable {
     /// Consume `tic.log.>`, `tic.count.>` and `tic.update.>` in queue group `tracker`.
     public var consume = true
     public var name = "tracker"
+    /// "all" (one node does everything), "ingest" (acknowledges once JetStream has the event,
+    /// writes nothing) or "writer" (moves events from the stream into the store).
+    public var role = "all"
+    /// The durable consumer all writer nodes share.
+    public var consumer = "writers"
+    public var writerBatch = 500
 
     public init(servers: [String] = []) {
         self.servers = servers
     }
 
     static let keys: Set<String> = ["Servers", "Subject", "SubjectPerType", "JetStream", "Stream", "StreamReplicas", "User", "Password",
-                                    "Token", "CACert", "Cert", "Key", "Consume", "Name"]
+                                    "Token", "CACert", "Cert", "Key", "Consume", "Name", "Role", "Consumer", "WriterBatch"]
 
     static func read(_ value: JSONValue, _ path: String, _ r: inout ConfigValues) -> NATSConfiguration? {
         r.objectList(.array([value]), path, keys: keys) { r, fields, _ in
@@ -56,6 +62,17 @@ public struct NATSConfiguration: Sendable, Equatable {
             if (nats.cert == nil) != (nats.key == nil) { r.problem(path, "Cert and Key go together") }
             if let v = fields["Consume"], let on = r.bool(v, "\(path).Consume") { nats.consume = on }
             if let v = fields["Name"], let name = r.string(v, "\(path).Name") { nats.name = name }
+            if let v = fields["Role"], let role = r.string(v, "\(path).Role") {
+                if ["all", "ingest", "writer"].contains(role) { nats.role = role }
+                else { r.problem("\(path).Role", "expected \"all\", \"ingest\" or \"writer\"") }
+            }
+            if let v = fields["Consumer"], let name = r.string(v, "\(path).Consumer") {
+                if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) { nats.consumer = name }
+                else { r.problem("\(path).Consumer", "a consumer name is letters, digits, _ and -") }
+            }
+            if let v = fields["WriterBatch"], let size = r.int(v, "\(path).WriterBatch", min: 1) { nats.writerBatch = min(size, 10_000) }
+            // Scale-out goes through the stream: both roles need JetStream.
+            if nats.role != "all" { nats.jetStream = true }
             return nats
         }?.first
     }

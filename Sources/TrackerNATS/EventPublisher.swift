@@ -38,7 +38,7 @@ public final class EventPublisher: Sendable {
 
     public var stats: Stats { counters.withLock { $0 } }
 
-    func subject(for event: Event) -> String {
+    public func subject(for event: Event) -> String {
         guard options.subjectPerType else { return options.subject }
         let type = (event[.etyp] ?? "event").filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
         return options.subject + "." + (type.isEmpty ? "event" : type)

@@ -13,8 +13,12 @@ struct NATSSetup {
     let publisher: EventPublisher
     let service: NATSBusService
     let consumer: ServerMessageConsumer?
+    let writer: StreamWriter?
+    /// An ingest node's ack point.
+    let ingestSink: JetStreamSink
 
-    init(configuration c: NATSConfiguration, messageStore: (any ServerMessageStore)?, clock: any TrackerClock, logger: Logger) throws {
+    init(configuration c: NATSConfiguration, messageStore: (any ServerMessageStore)?, eventStore: any EventSink,
+         clock: any TrackerClock, logger: Logger) throws {
         var options = NATSOptions(servers: c.servers)
         options.name = c.name
         options.user = c.user
@@ -36,6 +40,13 @@ struct NATSSetup {
             stream = config
         }
         service = NATSBusService(connection: connection, stream: stream, logger: logger)
+        let subjects = c.subjectPerType ? c.subject + ".>" : c.subject
+        let publisher = self.publisher
+        ingestSink = JetStreamSink(connection: connection, subject: { publisher.subject(for: $0) })
+        writer = c.role == "writer"
+            ? StreamWriter(connection: connection, store: eventStore, stream: c.stream, consumer: c.consumer, subject: subjects,
+                           batchSize: c.writerBatch, logger: logger)
+            : nil
         if c.consume, let messageStore {
             consumer = ServerMessageConsumer(connection: connection, store: messageStore, clock: clock, logger: logger)
         } else {
@@ -45,12 +56,13 @@ struct NATSSetup {
     }
 
     /// The connection first (it stops last, after the queue drained and the consumer stored).
-    var services: [any Service] { [service] + (consumer.map { [$0] } ?? []) }
+    var services: [any Service] { [service] + (consumer.map { [$0] } ?? []) + (writer.map { [$0] } ?? []) }
 
     var statusSections: [String: @Sendable () -> JSONValue] {
         let publisher = self.publisher, consumer = self.consumer
         var sections: [String: @Sendable () -> JSONValue] = ["nats": { publisher.statusJSON }]
         if let consumer { sections["nats_consumer"] = { consumer.statusJSON } }
+        if let writer { sections["nats_writer"] = { writer.statusJSON } }
         return sections
     }
 }

@@ -39,7 +39,11 @@ public final class TrackerServer: Sendable {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let secrets = try DataSecrets.loadOrCreate(directory: data)
         let since = clock.now().addingTimeInterval(-configuration.sessionTimeoutSeconds)
-        let backend = try await Self.openStore(configuration, sessionsSince: since, logger: logger)
+        let role = configuration.nats?.role ?? "all"
+        // An ingest node writes nothing itself: JetStream is its ack point (below).
+        let backend = role == "ingest"
+            ? Backend(store: MemoryEventStore(), ingestSink: MemoryEventStore(), name: "jetstream", sessions: [], services: [], deliveries: [])
+            : try await Self.openStore(configuration, sessionsSince: since, logger: logger)
         store = backend.store
 
         let sessions = SessionTracker(timeout: configuration.sessionTimeoutSeconds)
@@ -57,9 +61,12 @@ public final class TrackerServer: Sendable {
             sessions: sessions, clock: clock)
 
         let bus = try configuration.nats.map {
-            try NATSSetup(configuration: $0, messageStore: backend.store as? any ServerMessageStore, clock: clock, logger: logger)
+            try NATSSetup(configuration: $0, messageStore: role == "ingest" ? nil : backend.store as? any ServerMessageStore,
+                          eventStore: backend.store, clock: clock, logger: logger)
         }
-        let ackPoint: any EventSink = bus.map { PublishingSink.wrap(backend.ingestSink, publisher: $0.publisher) } ?? backend.ingestSink
+        let ackPoint: any EventSink = bus.map { bus in
+            role == "ingest" ? bus.ingestSink : PublishingSink.wrap(backend.ingestSink, publisher: bus.publisher)
+        } ?? backend.ingestSink
         ingest = IngestQueue(sink: ackPoint, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
                              commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
         fileThreads = NIOThreadPool(numberOfThreads: 2)

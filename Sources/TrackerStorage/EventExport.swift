@@ -65,6 +65,25 @@ public enum EventExport {
         return out
     }
 
+    /// An event back from its JSON object (what NATS carries between ingest and writer nodes);
+    /// nil when it is not one.
+    public static func event(fromJSON bytes: [UInt8]) -> Event? {
+        guard case .object(let fields)? = try? JSONParser.parse(bytes), case .string(let eid)? = fields["eid"],
+              case .string(let created)? = fields["created"], let date = Timestamp.parse(created) else { return nil }
+        var event = Event(eid: eid, created: date, isServer: fields["server"] == .bool(true))
+        for field in EventField.allCases {
+            if case .string(let value)? = fields[field.rawValue] { event[field] = value }
+        }
+        for field in NumericField.allCases {
+            if case .number(let value)? = fields[field.rawValue] { event[field] = value }
+        }
+        if case .object(let params)? = fields["params"] { event.params = params.compactMapValues(\.text) }
+        if case .object(let nparams)? = fields["nparams"] {
+            event.nparams = nparams.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
+        }
+        return event
+    }
+
     /// `,"name":` for every column, made once.
     static let fieldKeys: [String: [UInt8]] = Dictionary(uniqueKeysWithValues: (EventField.allCases.map(\.rawValue)
         + NumericField.allCases.map(\.rawValue)).map { ($0, Array(",\"\($0)\":".utf8)) })

@@ -40,6 +40,14 @@ import TrackerTesting
         #expect(EventExport.jsonBytes(EventBuilder.event(3)) == Array(EventExport.json(EventBuilder.event(3)).utf8))
     }
 
+    @Test func theJSONObjectReadsBackIntoTheSameEvent() {
+        for event in [EventBuilder.event(4), EventBuilder.event(5, at: 3.5)] {
+            #expect(EventExport.event(fromJSON: EventExport.jsonBytes(event)) == event)
+        }
+        #expect(EventExport.event(fromJSON: Array("{\"eid\":1}".utf8)) == nil)
+        #expect(EventExport.event(fromJSON: Array("nonsense".utf8)) == nil)
+    }
+
     @Test func csvQuotesWhatNeedsQuotingAndHasAHeader() throws {
         let header = try #require(EventExport.header(.csv))
         #expect(header.hasPrefix("eid,created,server,hhash,host,") && header.hasSuffix("params,nparams\r\n"))
