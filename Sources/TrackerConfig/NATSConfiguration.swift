@@ -25,13 +25,15 @@ public struct NATSConfiguration: Sendable, Equatable {
     /// The durable consumer all writer nodes share.
     public var consumer = "writers"
     public var writerBatch = 500
+    /// How long a writer has to store and acknowledge a batch before JetStream redelivers it.
+    public var writerAckWaitSeconds = 30.0
 
     public init(servers: [String] = []) {
         self.servers = servers
     }
 
     static let keys: Set<String> = ["Servers", "Subject", "SubjectPerType", "JetStream", "Stream", "StreamReplicas", "User", "Password",
-                                    "Token", "CACert", "Cert", "Key", "Consume", "Name", "Role", "Consumer", "WriterBatch"]
+                                    "Token", "CACert", "Cert", "Key", "Consume", "Name", "Role", "Consumer", "WriterBatch", "WriterAckWait"]
 
     static func read(_ value: JSONValue, _ path: String, _ r: inout ConfigValues) -> NATSConfiguration? {
         r.objectList(.array([value]), path, keys: keys) { r, fields, _ in
@@ -70,6 +72,7 @@ public struct NATSConfiguration: Sendable, Equatable {
                 if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) { nats.consumer = name }
                 else { r.problem("\(path).Consumer", "a consumer name is letters, digits, _ and -") }
             }
+            if let v = fields["WriterAckWait"], let seconds = r.duration(v, "\(path).WriterAckWait") { nats.writerAckWaitSeconds = max(seconds, 1) }
             if let v = fields["WriterBatch"], let size = r.int(v, "\(path).WriterBatch", min: 1) { nats.writerBatch = min(size, 10_000) }
             // Scale-out goes through the stream: both roles need JetStream.
             if nats.role != "all" { nats.jetStream = true }

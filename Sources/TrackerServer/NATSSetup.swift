@@ -45,7 +45,7 @@ struct NATSSetup {
         ingestSink = JetStreamSink(connection: connection, subject: { publisher.subject(for: $0) })
         writer = c.role == "writer"
             ? StreamWriter(connection: connection, store: eventStore, stream: c.stream, consumer: c.consumer, subject: subjects,
-                           batchSize: c.writerBatch, logger: logger)
+                           batchSize: c.writerBatch, ackWait: .milliseconds(Int64(c.writerAckWaitSeconds * 1000)), logger: logger)
             : nil
         if c.consume, let messageStore {
             consumer = ServerMessageConsumer(connection: connection, store: messageStore, clock: clock, logger: logger)

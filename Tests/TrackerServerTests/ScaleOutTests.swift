@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NATSClient
 import Testing
 import TrackerConfig
@@ -68,4 +69,95 @@ struct ScaleOutTests {
         try await ingest.stop()
         try await writer.stop()
     }
+
+    static var postgres: String? { ProcessInfo.processInfo.environment["TRACKER_TEST_POSTGRES_URL"] }
+
+    static func psql(_ url: String, _ sql: String) throws -> [String] {
+        try Shell.run("/usr/bin/psql", [url, "-Atqc", sql]).split(separator: "\n").map(String.init)
+    }
+
+    /// The scale story, for real: a 3-node JetStream cluster (replicas 3), two ingest nodes, two
+    /// writer processes sharing PostgreSQL; mid-burst one NATS node and one writer are killed.
+    /// Every acknowledged event ends up stored exactly once.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TRACKER_TEST_POSTGRES_URL"] != nil,
+                   "needs TRACKER_TEST_POSTGRES_URL (scripts/test.sh starts PostgreSQL)"))
+    func everyAcknowledgedEventIsStoredOnceThroughNodeAndWriterCrashes() async throws {
+        let cluster = try NATSClusterProcess()
+        try await cluster.start()
+        let base = try #require(Self.postgres)
+        let database = "tracker_scale_\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try Self.psql(base, "CREATE DATABASE \(database)")
+        var parts = URLComponents(string: base)!
+        parts.path = "/" + database
+        let url = parts.string!
+        defer { _ = try? Self.psql(base, "DROP DATABASE \(database) WITH (FORCE)") }
+
+        let configuration = cluster.directory.file("writer.json")
+        let servers = cluster.urls.map { "\"\($0)\"" }.joined(separator: ", ")
+        try """
+            {"StorageBackend": "postgres", "PostgresURL": "\(url)",
+             "NATS": {"Servers": [\(servers)], "Role": "writer", "Stream": "EVENTS", "StreamReplicas": 3, "Consume": false,
+                      "WriterAckWait": "3s", "WriterBatch": 50}}
+            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        let dataDirectories = [TemporaryDirectory("writer-a"), TemporaryDirectory("writer-b")]
+        defer { dataDirectories.forEach { $0.remove() } }
+        let writers = try dataDirectories.map { try TrackerProcess.start(data: $0.path, arguments: ["--config", configuration]) }
+        let ingest = [try await Self.node(cluster.urls, role: "ingest", replicas: 3),
+                      try await Self.node(cluster.urls, role: "ingest", replicas: 3)]
+        try await Self.streamReady(cluster.urls)
+
+        // Two clients, one per ingest node, 300 events each; once 200 are acknowledged a NATS node
+        // and a writer die, and the burst goes on.
+        let progress = Progress()
+        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
+            for (index, node) in ingest.enumerated() {
+                let client = node.client
+                group.addTask {
+                    try await OwnThread.run {
+                        var ids: [String] = []
+                        for i in 0..<300 {
+                            if let response = try? client.post("/str/v1/", body: "{\"ename\":\"n\(index)-\(i)\"}"),
+                               response.status == 200, let eid = response.json?["eid"] as? String {
+                                ids.append(eid)
+                                progress.count.add(1, ordering: .relaxed)
+                            }
+                        }
+                        return ids
+                    }
+                }
+            }
+            let victim = writers[0]
+            group.addTask {
+                while progress.count.load(ordering: .relaxed) < 200 { try await Task.sleep(for: .milliseconds(5)) }
+                cluster.kill(0)
+                victim.kill9()
+                progress.killedAt.store(progress.count.load(ordering: .relaxed), ordering: .relaxed)
+                return []
+            }
+            var all: [String] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        #expect(acknowledged.count > 300)
+        // The crashes happened mid-burst, with events still to come.
+        #expect(progress.killedAt.load(ordering: .relaxed) < acknowledged.count - 100)
+
+        // Redelivery of what the dead writer held comes after WriterAckWait.
+        var stored: [String] = []
+        for _ in 0..<300 {
+            stored = (try? Self.psql(url, "SELECT eid FROM events")) ?? []
+            if Set(stored).isSuperset(of: acknowledged) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(Set(stored).isSuperset(of: Set(acknowledged)), "missing \(Set(acknowledged).subtracting(stored).count)")
+        #expect(stored.count == Set(stored).count)
+        for node in ingest { try await node.stop() }
+        writers[1].terminate()
+        cluster.stop()
+    }
+}
+
+final class Progress: Sendable {
+    let count = Atomic(0)
+    let killedAt = Atomic(0)
 }
