@@ -9,6 +9,7 @@ enum ClickHouseMigrations {
     static let all: [(version: Int, sql: String, clusteredOnly: Bool)] = [
         (1, String(decoding: PackageResources._001_events_sql, as: UTF8.self), false),
         (2, String(decoding: PackageResources._002_distributed_sql, as: UTF8.self), true),
+        (3, String(decoding: PackageResources._003_server_messages_sql, as: UTF8.self), false),
     ]
 
     /// Applies what is missing; returns the versions applied now.

@@ -233,9 +233,20 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Once the answer's last byte is out, the connection may idle (or is closed).
     func finish(_ done: EventLoopFuture<Void>, close: Bool, channel: any Channel) {
         let deadline = self.deadline
+        let lingering = !listener.secure
         done.assumeIsolated().whenComplete { _ in
-            if close { channel.close(promise: nil) }
+            if close { lingering ? Self.lingeringClose(channel) : channel.close(promise: nil) }
             deadline?.written()
         }
+    }
+
+    /// Closes our side and reads (and drops) what the client still sends for up to 2 s, as
+    /// nginx's lingering close: a client still uploading a body we refused (413) then reads our
+    /// answer instead of getting a reset that would destroy it.
+    static func lingeringClose(_ channel: any Channel) {
+        let shut = channel.eventLoop.makePromise(of: Void.self)
+        channel.close(mode: .output, promise: shut)
+        shut.futureResult.whenFailure { _ in channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: TimeAmount.seconds(Int64(2))) { channel.close(promise: nil) }
     }
 }

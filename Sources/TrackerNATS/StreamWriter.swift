@@ -17,6 +17,10 @@ public final class StreamWriter: Service, Sendable {
         public var malformed = 0
         public var failures = 0
         public var lastError: String?
+        /// The consumer's state when last asked: events waiting in the stream, and delivered but
+        /// not yet acknowledged (the stream's lag behind the store).
+        public var pending: Int?
+        public var ackPending: Int?
     }
 
     let connection: NATSConnection
@@ -56,7 +60,15 @@ public final class StreamWriter: Service, Sendable {
                 wait = min(wait * 2, 5)
             }
         }
+        var lastInfo = ContinuousClock.now - .seconds(10)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            if ContinuousClock.now - lastInfo > .seconds(2), let info = try? await js.consumerInfo(stream: stream, consumer: consumer.durable_name) {
+                lastInfo = .now
+                counters.withLock {
+                    $0.pending = info.num_pending
+                    $0.ackPending = info.num_ack_pending
+                }
+            }
             do {
                 let messages = try await js.fetch(stream: stream, consumer: consumer.durable_name, batch: batchSize, expires: .seconds(1))
                 guard !messages.isEmpty else { continue }
@@ -113,6 +125,8 @@ public final class StreamWriter: Service, Sendable {
             "batches": .number(Double(stats.batches)),
             "malformed_messages": .number(Double(stats.malformed)),
             "failures": .number(Double(stats.failures)),
+            "stream_pending": stats.pending.map { .number(Double($0)) } ?? .null,
+            "ack_pending": stats.ackPending.map { .number(Double($0)) } ?? .null,
             "last_error": stats.lastError.map { .string($0) } ?? .null,
         ])
     }

@@ -47,6 +47,12 @@ struct ClickHouseEventStoreTests {
         }
     }
 
+    @Test func serverMessages() async throws {
+        try await ClickHouseTestServer.withFreshStore { store, _ in
+            try await ServerMessageConformance.check(store, "clickhouse")
+        }
+    }
+
     @Test func migrationsApplyOnceAndTheServerVersionIsRead() async throws {
         try await ClickHouseTestServer.withFreshStore { store, url in
             #expect(try await store.migrate().isEmpty)

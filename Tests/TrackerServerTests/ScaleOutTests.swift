@@ -60,8 +60,13 @@ struct ScaleOutTests {
         #expect(stored.count == 40)
         // The ingest node keeps nothing itself.
         #expect(try await ingest.server.store.events(EventQuery()).isEmpty)
-        let status = try #require(try writer.client.get("/status").json?["nats_writer"] as? [String: Any])
-        #expect(status["stored_events"] as? Int == 40)
+        // The writer counts a batch once it is acknowledged, just after the store has it.
+        var counted = 0
+        for _ in 0..<100 where counted < 40 {
+            counted = (try writer.client.get("/status").json?["nats_writer"] as? [String: Any])?["stored_events"] as? Int ?? 0
+            if counted < 40 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(counted == 40)
         // Without JetStream an ingest node refuses (503) rather than acknowledge what it cannot keep.
         nats.stop()
         let refused = try ingest.client.post("/str/v1/", body: "{\"ename\":\"lost\"}")
