@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "tracker", targets: ["tracker"]),
         .executable(name: "nats-bench", targets: ["nats-bench"]),
+        .executable(name: "store-bench", targets: ["store-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -142,6 +143,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "nats-bench", dependencies: ["NATSClient"]),
+        .executableTarget(name: "store-bench", dependencies: [
+            "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse", "TrackerStorage", "TrackerCore",
+        ]),
         .executableTarget(
             name: "tracker",
             dependencies: [

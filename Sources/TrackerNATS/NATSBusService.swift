@@ -27,7 +27,7 @@ public final class NATSBusService: Service, Sendable {
                     logger.warning("JetStream stream \(stream.name) not ready yet: \(error)")
                     let pause = Duration.milliseconds(Int(wait * 1000))
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
-                    wait = min(wait * 2, 10)
+                    wait = min(wait * 2, 2)
                 }
             }
         }

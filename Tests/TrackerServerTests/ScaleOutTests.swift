@@ -26,15 +26,17 @@ struct ScaleOutTests {
         }
     }
 
-    /// Until the stream exists (a node creates it at start).
+    /// Until the stream exists (a node creates it at start; 60 s at most, a cluster under load
+    /// may take a while to place three replicas).
     static func streamReady(_ urls: [String]) async throws {
         let client = try await NATSConnection.connect(NATSOptions(servers: urls))
         defer { Task { await client.close() } }
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             if (try? await JetStream(client).streamInfo("EVENTS")) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("the stream was never made")
+        Issue.record("the stream EVENTS was never made")
+        throw CancellationError()
     }
 
     /// Server events through `/str/`, which answers each acknowledged event's id.
@@ -120,7 +122,9 @@ struct ScaleOutTests {
                 group.addTask {
                     try await OwnThread.run {
                         var ids: [String] = []
-                        for i in 0..<300 {
+                        // A bound on the whole burst, so a broken cluster fails the test, not CI's patience.
+                        let giveUp = Date().addingTimeInterval(120)
+                        for i in 0..<300 where Date() < giveUp {
                             // As a real client does: a refused event (503 while the cluster elects
                             // new leaders) is sent again, for up to 10 s.
                             for _ in 0..<40 {
