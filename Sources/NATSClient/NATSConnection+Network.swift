@@ -106,7 +106,7 @@ extension NATSConnection {
 
     func receivedPong() {
         let waiter: PongWaiter? = state.withLock { state in state.pongs.isEmpty ? nil : state.pongs.removeFirst() }
-        if case .flush(let continuation) = waiter { continuation.resume() }
+        if case .flush(_, let continuation) = waiter { continuation.resume() }
     }
 
     func receivedError(_ message: String) {
@@ -121,7 +121,7 @@ extension NATSConnection {
             guard state.channel === channel else { return false }
             state.channel = nil
             state.flushScheduled = false
-            for case .flush(let waiter) in state.pongs { waiter.resume(throwing: NATSError.closed) }
+            for case .flush(_, let waiter) in state.pongs { waiter.resume(throwing: NATSError.closed) }
             state.pongs = []
             guard state.status != .closed else { return false }
             state.status = .reconnecting

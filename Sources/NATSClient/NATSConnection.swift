@@ -15,7 +15,7 @@ public final class NATSConnection: Sendable {
     /// What the keep-alive and flush barriers wait for, in the order the PINGs were sent.
     enum PongWaiter {
         case keepAlive
-        case flush(CheckedContinuation<Void, any Error>)
+        case flush(UUID, CheckedContinuation<Void, any Error>)
     }
 
     struct State {
@@ -157,29 +157,41 @@ public final class NATSConnection: Sendable {
 
     static let allocator = ByteBufferAllocator()
 
-    /// Returns once the server has processed everything sent before (a PING/PONG round trip).
+    /// Returns once the server has processed everything sent before (a PING/PONG round trip),
+    /// or throws `timeout`. A waiter that timed out stays in line as a placeholder, so that its
+    /// late PONG does not answer the next one.
     public func flush(timeout: Duration = .seconds(5)) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    do {
-                        try self.state.withLock { state in
-                            guard state.status == .connected else { throw NATSError.closed }
-                            state.pongs.append(.flush(continuation))
-                        }
-                        try self.enqueue(ClientOperation.ping)
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw NATSError.timeout
-            }
-            try await group.next()
-            group.cancelAll()
+        let id = UUID()
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            self.expireFlush(id)
         }
+        defer { timer.cancel() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            do {
+                try state.withLock { state in
+                    guard state.status == .connected else { throw NATSError.closed }
+                    state.pongs.append(.flush(id, continuation))
+                }
+                try enqueue(ClientOperation.ping)
+            } catch {
+                // Not in line (not connected): answered here; in line (the PING could not be
+                // queued): taken out of line and answered.
+                if !expireFlush(id, error: error) { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    @discardableResult
+    func expireFlush(_ id: UUID, error: any Error = NATSError.timeout) -> Bool {
+        let waiter: CheckedContinuation<Void, any Error>? = state.withLock { state in
+            guard let index = state.pongs.firstIndex(where: { if case .flush(id, _) = $0 { true } else { false } }),
+                  case .flush(_, let continuation) = state.pongs[index] else { return nil }
+            state.pongs[index] = .keepAlive
+            return continuation
+        }
+        waiter?.resume(throwing: error)
+        return waiter != nil
     }
 
     // MARK: subscriptions
@@ -269,7 +281,7 @@ public final class NATSConnection: Sendable {
         }
         subscriptions.forEach { $0.finish() }
         requests.forEach { $0.resume(throwing: NATSError.closed) }
-        for case .flush(let waiter) in pongs { waiter.resume(throwing: NATSError.closed) }
+        for case .flush(_, let waiter) in pongs { waiter.resume(throwing: NATSError.closed) }
         try? await channel?.close()
     }
 }
