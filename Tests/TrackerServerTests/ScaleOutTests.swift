@@ -26,8 +26,7 @@ struct ScaleOutTests {
         }
     }
 
-    /// Until the stream exists (a node creates it at start; 60 s at most, a cluster under load
-    /// may take a while to place three replicas).
+    /// Until the stream exists (a node creates it at start).
     static func streamReady(_ urls: [String]) async throws {
         let client = try await NATSConnection.connect(NATSOptions(servers: urls))
         defer { Task { await client.close() } }
@@ -35,15 +34,15 @@ struct ScaleOutTests {
             if (try? await JetStream(client).streamInfo("EVENTS")) != nil { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("the stream EVENTS was never made")
+        Issue.record("the stream was never made")
         throw CancellationError()
     }
 
     /// Server events through `/str/`, which answers each acknowledged event's id.
-    static func send(_ client: HTTPTestClient, _ count: Int, tag: String) throws -> [String] {
+    static func send(_ node: RunningServer, _ count: Int, tag: String) throws -> [String] {
         var acknowledged: [String] = []
         for i in 0..<count {
-            let response = try client.post("/str/v1/", body: "{\"ename\":\"\(tag)-\(i)\",\"url\":\"https://shop.example/\(i)\"}")
+            let response = try node.client.post("/str/v1/", body: "{\"ename\":\"\(tag)-\(i)\",\"url\":\"https://shop.example/\(i)\"}")
             if response.status == 200, let eid = response.json?["eid"] as? String { acknowledged.append(eid) }
         }
         return acknowledged
@@ -55,8 +54,7 @@ struct ScaleOutTests {
         let writer = try await Self.node([nats.url], role: "writer")
         let ingest = try await Self.node([nats.url], role: "ingest")
         try await Self.streamReady([nats.url])
-        let client = ingest.client
-        let acknowledged = try await OwnThread.run { try Self.send(client, 40, tag: "e") }
+        let acknowledged = try Self.send(ingest, 40, tag: "e")
         #expect(acknowledged.count == 40)
         let stored = try await writer.events(atLeast: 40)
         #expect(Set(stored.map(\.eid)) == Set(acknowledged))
@@ -72,7 +70,7 @@ struct ScaleOutTests {
         #expect(counted == 40)
         // Without JetStream an ingest node refuses (503) rather than acknowledge what it cannot keep.
         nats.stop()
-        let refused = try await OwnThread.run { try client.post("/str/v1/", body: "{\"ename\":\"lost\"}") }
+        let refused = try ingest.client.post("/str/v1/", body: "{\"ename\":\"lost\"}")
         #expect(refused.status == 503)
         try await ingest.stop()
         try await writer.stop()
@@ -94,7 +92,7 @@ struct ScaleOutTests {
         try await cluster.start()
         let base = try #require(Self.postgres)
         let database = "tracker_scale_\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try await OwnThread.run { try Self.psql(base, "CREATE DATABASE \(database)") }
+        _ = try Self.psql(base, "CREATE DATABASE \(database)")
         var parts = URLComponents(string: base)!
         parts.path = "/" + database
         let url = parts.string!
@@ -109,8 +107,7 @@ struct ScaleOutTests {
             """.write(toFile: configuration, atomically: true, encoding: .utf8)
         let dataDirectories = [TemporaryDirectory("writer-a"), TemporaryDirectory("writer-b")]
         defer { dataDirectories.forEach { $0.remove() } }
-        let paths = dataDirectories.map(\.path)
-        let writers = try await OwnThread.run { try paths.map { try TrackerProcess.start(data: $0, arguments: ["--config", configuration]) } }
+        let writers = try dataDirectories.map { try TrackerProcess.start(data: $0.path, arguments: ["--config", configuration]) }
         let ingest = [try await Self.node(cluster.urls, role: "ingest", replicas: 3),
                       try await Self.node(cluster.urls, role: "ingest", replicas: 3)]
         try await Self.streamReady(cluster.urls)
@@ -162,15 +159,14 @@ struct ScaleOutTests {
         // Redelivery of what the dead writer held comes after WriterAckWait.
         var stored: [String] = []
         for _ in 0..<300 {
-            stored = (try? await OwnThread.run { try Self.psql(url, "SELECT eid FROM events") }) ?? []
+            stored = (try? Self.psql(url, "SELECT eid FROM events")) ?? []
             if Set(stored).isSuperset(of: acknowledged) { break }
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(Set(stored).isSuperset(of: Set(acknowledged)), "missing \(Set(acknowledged).subtracting(stored).count)")
         #expect(stored.count == Set(stored).count)
         for node in ingest { try await node.stop() }
-        let survivor = writers[1]
-        _ = try await OwnThread.run { survivor.terminate() }
+        writers[1].terminate()
         cluster.stop()
     }
 }
