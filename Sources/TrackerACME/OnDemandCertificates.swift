@@ -80,9 +80,7 @@ public final class OnDemandCertificates: Service, Sendable {
     /// serves the fallback certificate).
     public func certificate(for name: String) async -> NIOSSLContext? {
         let name = name.lowercased()
-        if let served = store.context(for: ClientHello(serverName: name, applicationProtocols: [])), store.hasCertificate(for: name) {
-            return served
-        }
+        if case .covered(let served?) = store.lookup(ClientHello(serverName: name, applicationProtocols: [])) { return served }
         let task: Task<NIOSSLContext?, Never> = state.withLock { state in
             if let running = state.inFlight[name] { return running }
             let task = Task { await self.obtain(name) }

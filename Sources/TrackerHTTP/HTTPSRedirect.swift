@@ -26,10 +26,7 @@ public struct HTTPSRedirect: HTTPResponder {
 
     func answer(uri: String, host: String?) -> HTTPResponse {
         let path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
-        if path.hasPrefix(HTTPChallengeResponses.pathPrefix) {
-            guard let keyAuthorization = challenges.response(forPath: path) else { return .error(.notFound, "no such challenge") }
-            return HTTPResponse(status: .ok, headers: ["content-type": "application/octet-stream"], body: Array(keyAuthorization.utf8))
-        }
+        if let answer = Self.challengeAnswer(path: path, challenges) { return answer }
         let name = HTTPRequest.hostName(host)
         guard !name.isEmpty, name.utf8.allSatisfy(Self.hostByte), uri.hasPrefix("/") else {
             return .error(.badRequest, "this port only redirects to HTTPS, and the request has no usable Host")
@@ -39,6 +36,14 @@ public struct HTTPSRedirect: HTTPResponder {
         var response = HTTPResponse.text(.permanentRedirect, "Moved to HTTPS\n")
         response.headers.add(name: "location", value: "https://\(authority)\(uri)")
         return response
+    }
+
+    /// ACME's HTTP-01: the key authorization of a pending token, 404 for any other token, nil
+    /// for paths outside `/.well-known/acme-challenge/`.
+    static func challengeAnswer(path: String, _ challenges: HTTPChallengeResponses) -> HTTPResponse? {
+        guard path.hasPrefix(HTTPChallengeResponses.pathPrefix) else { return nil }
+        guard let keyAuthorization = challenges.response(forPath: path) else { return .error(.notFound, "no such challenge") }
+        return HTTPResponse(status: .ok, headers: ["content-type": "application/octet-stream"], body: Array(keyAuthorization.utf8))
     }
 
     static func hostByte(_ byte: UInt8) -> Bool {

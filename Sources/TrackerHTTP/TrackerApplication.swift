@@ -93,14 +93,15 @@ public final class TrackerApplication: HTTPResponder {
         case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
         case "/status": return respond(withCORS(status(request), request))
         case "/health": return respond(withCORS(health(), request))
-        case _ where request.path.hasPrefix(HTTPChallengeResponses.pathPrefix) && httpChallenges != nil:
-            guard let answer = httpChallenges?.response(forPath: request.path) else { return respond(.error(.notFound, "no such challenge")) }
-            return respond(HTTPResponse(status: .ok, headers: ["content-type": "application/octet-stream"], body: Array(answer.utf8)))
         case "/clear":
             var response = HTTPResponse.text(.ok, "OK")
             response.headers.add(name: "clear-site-data", value: "\"*\"")
             return respond(withCORS(response, request))
-        default: serveSite(request, respond)
+        default:
+            if let challenges = httpChallenges, let answer = HTTPSRedirect.challengeAnswer(path: request.path, challenges) {
+                return respond(answer)
+            }
+            serveSite(request, respond)
         }
     }
 

@@ -23,24 +23,11 @@ public enum EventExport {
 
     /// One event as a JSON object with the documented column names (`tracker export`, NATS).
     public static func json(_ event: Event) -> String {
-        var out = "{\"eid\":"
-        JSONWriter.quote(event.eid, into: &out)
-        out += ",\"created\":\"\(Timestamp.format(event.created))\",\"server\":\(event.isServer)"
-        for field in EventField.allCases {
-            guard let value = event[field] else { continue }
-            out += ",\"\(field.rawValue)\":"
-            JSONWriter.quote(value, into: &out)
-        }
-        for field in NumericField.allCases {
-            guard let value = event[field], value.isFinite else { continue }
-            out += ",\"\(field.rawValue)\":" + JSONValue.format(value)
-        }
-        if !event.params.isEmpty { out += ",\"params\":" + JSONWriter.serialize(event.params) }
-        if !event.nparams.isEmpty { out += ",\"nparams\":" + JSONWriter.serialize(event.nparams) }
-        return out + "}"
+        String(decoding: jsonBytes(event), as: UTF8.self)
     }
 
-    /// `json(event)` as bytes, built without intermediate strings: what NATS publishing sends.
+    /// The event's JSON object as bytes, built without intermediate strings: what NATS
+    /// publishing sends, and what `json` decodes.
     public static func jsonBytes(_ event: Event) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(1024)

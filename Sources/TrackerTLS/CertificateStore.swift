@@ -63,11 +63,6 @@ public final class CertificateStore: Sendable {
         }
     }
 
-    /// Whether a certificate is served for `host` (not only the fallback).
-    public func hasCertificate(for host: String) -> Bool {
-        state.withLock { state in state.entries.contains { $0.key?.covers(host) ?? false } }
-    }
-
     /// Adds or replaces the entry with this id, keeping its place (the first one is the fallback).
     public func upsert(_ id: String, source: String, names: [String], _ change: (inout Entry) -> Void = { _ in }) {
         state.withLock { state in
