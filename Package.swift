@@ -29,9 +29,20 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TrackerCore",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),
         .target(name: "TrackerConfig", dependencies: ["TrackerCore"]),
+        // The browser tracker, the generator pages and the extension live in web/; this target
+        // embeds what the server serves.
+        .target(
+            name: "TrackerWeb",
+            dependencies: ["TrackerCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "web",
+            exclude: ["extension", "README.md"],
+            sources: ["swift"],
+            resources: [.embedInCode("tracker/track.js"), .embedInCode("tools")]
+        ),
         .target(
             name: "TrackerStorage",
             dependencies: [
@@ -117,7 +128,7 @@ let package = Package(
         .target(
             name: "TrackerHTTP",
             dependencies: [
-                "TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerTLS",
+                "TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerTLS", "TrackerWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),

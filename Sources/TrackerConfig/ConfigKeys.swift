@@ -72,6 +72,9 @@ enum ConfigKeys {
         ConfigKey(name: "LogFormat", kind: .string),
         ConfigKey(name: "TLS", kind: .tls),
         ConfigKey(name: "NATS", kind: .nats),
+        ConfigKey(name: "ShortLinkHosts", kind: .stringList),
+        ConfigKey(name: "ShortLinkCacheTTL", kind: .duration),
+        ConfigKey(name: "HonorPrivacySignals", kind: .bool),
         // upstream's, in use
         ConfigKey(name: "Domains", kind: .stringList),
         ConfigKey(name: "ApiVersion", kind: .int),

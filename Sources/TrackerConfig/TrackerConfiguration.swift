@@ -71,6 +71,12 @@ public struct TrackerConfiguration: Sendable {
     public var requestHeaderTimeoutSeconds = 10.0
     /// The request line and headers together; more gets 400 and the connection closed.
     public var maxHeaderBytes = 80 * 1024
+    /// Hosts whose unknown paths are short links; empty: any host no site serves (upstream).
+    public var shortLinkHosts: [String] = []
+    /// How long a node trusts its cached copy of a link another node may have changed.
+    public var shortLinkCacheSeconds = 30.0
+    /// Do-Not-Track and Global Privacy Control make a hit cookieless (no vid cookie, daily hash).
+    public var honorPrivacySignals = true
     /// The event bus; nil runs without NATS.
     public var nats: NATSConfiguration?
     /// The HTTPS listener; nil serves plain HTTP only.

@@ -31,8 +31,24 @@ enum PipelineSteps {
     /// `vid` keeps any id the client sends (UUIDs of any version, normalised to lower case); a
     /// missing one is minted. A `uid` that is a UUID becomes the `vid` (upstream identity stitching).
     /// A missing `sid` is derived from the visitor's recent activity, not minted per hit.
-    static func identity(sessions: SessionTracker, mint: @escaping @Sendable () -> String) -> PipelineStep {
+    /// A cookieless hit (a privacy signal, or the client asked) keeps no client identity: its `vid`
+    /// is `CookielessVisitor`'s daily hash, its session is derived, no cookie is set, and
+    /// `params.cookieless` marks it for reports.
+    static func identity(sessions: SessionTracker, key: IPHashKey, mint: @escaping @Sendable () -> String) -> PipelineStep {
         PipelineStep("identity") { draft in
+            let requested = CookielessVisitor.requested(draft.take("cookieless"))
+            if !draft.event.isServer, requested || draft.hit.privacySignal {
+                _ = draft.take("vid")
+                _ = draft.take("sid")
+                if let uid = draft.takeText("uid") { draft.event[.uid] = uid }
+                let vid = CookielessVisitor.id(key: key, at: draft.event.created, site: draft.event[.host] ?? "",
+                                               clientIP: draft.hit.clientIP, userAgent: draft.hit.userAgent)
+                draft.event[.vid] = vid
+                draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: nil,
+                                                     at: draft.event.created, mint: mint)
+                draft.values["cookieless"] = .bool(true)
+                return
+            }
             let cookieVID = draft.hit.cookies["vid"]
             var vid = draft.takeText("vid").map(normalisedID) ?? mint()
             if let uid = draft.takeText("uid") {

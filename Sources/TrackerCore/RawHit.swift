@@ -28,12 +28,16 @@ public struct RawHit: Sendable {
     /// The client address, already decided from trusted proxies only.
     public var clientIP: String?
     public var isHTTPS: Bool
+    /// The browser asked not to be tracked (`DNT: 1` or `Sec-GPC: 1`) and the operator honours it:
+    /// the visitor is counted without identity (see `PipelineSteps.identity`).
+    public var privacySignal: Bool
 
     public init(route: TrackRoute, method: String = "GET", path: String, tuplets: String? = nil, query: String? = nil,
                 body: [UInt8] = [], contentType: String? = nil, cookies: [String: String] = [:],
                 userHeader: String? = nil, userAgent: String? = nil, acceptLanguage: String? = nil,
                 origin: String? = nil, requestHost: String = "localhost", clientIP: String? = nil,
-                isHTTPS: Bool = false) {
+                isHTTPS: Bool = false, privacySignal: Bool = false) {
+        self.privacySignal = privacySignal
         self.route = route
         self.method = method
         self.path = path

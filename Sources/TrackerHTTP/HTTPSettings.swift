@@ -12,6 +12,8 @@ public struct HTTPSettings: Sendable {
     public var cookieMaxAgeSeconds = 400 * 24 * 3600
     public var cookieDomain: String?
     public var debug = false
+    /// `DNT: 1` and `Sec-GPC: 1` make a hit cookieless.
+    public var honorPrivacySignals = true
     public var version = "dev"
 
     public init() {}

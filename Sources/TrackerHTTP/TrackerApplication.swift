@@ -35,12 +35,19 @@ public final class TrackerApplication: HTTPResponder {
     let statusSections: [String: @Sendable () -> JSONValue]
     /// `/tr/v1`, `/str/v1`...: built once, matched on every request.
     let routePrefixes: [(TrackRoute, String)]
+    /// Short links and the links API; nil when the store keeps no links.
+    public let shortLinks: ShortLinks?
+    /// The browser tracker and the generator pages.
+    let webAssets: WebAssetRoutes
 
     public init(settings: HTTPSettings, limits: HitLimits, pipeline: EventPipeline, ingest: IngestQueue,
                 deliveries: [SpoolDelivery] = [],
                 files: StaticFileServer, publicRoot: SiteRoot?, sites: [SiteRoot], proxies: ProxyTable = ProxyTable([]),
                 httpChallenges: HTTPChallengeResponses? = nil, certificates: CertificateStore? = nil,
-                statusSections: [String: @Sendable () -> JSONValue] = [:], logger: Logger) {
+                statusSections: [String: @Sendable () -> JSONValue] = [:], shortLinks: ShortLinks? = nil,
+                webAssets: WebAssetRoutes = WebAssetRoutes(), logger: Logger) {
+        self.shortLinks = shortLinks
+        self.webAssets = webAssets
         self.statusSections = statusSections
         self.httpChallenges = httpChallenges
         self.certificates = certificates
@@ -82,12 +89,20 @@ public final class TrackerApplication: HTTPResponder {
     /// The route table. A rate-limited request to a tracking route still gets its answer (the
     /// pixel, the redirect, the file) but is not recorded; `/tr/`, `/str/` and the rest get a 429.
     func route(_ request: HTTPRequest, client: String?, limited: Bool, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        // Before the tracking routes: upstream's generator pages live under /pub/v1/.
+        if let asset = webAssets.response(for: request, publicRoot: publicRoot?.root) {
+            return respond(asset)
+        }
         if let (route, tuplets) = trackRoute(request.path) {
             return track(route, tuplets: tuplets, request, client: client, limited: limited, respond)
         }
         if limited {
             drops.count(.rateLimited)
             return respond(withCORS(.error(.tooManyRequests, DropReason.rateLimited.message), request))
+        }
+        if request.path.hasPrefix("/rpi/"), let shortLinks {
+            Task { respond(withCORS(await linkAPI(request, links: shortLinks), request)) }
+            return
         }
         switch request.path {
         case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
@@ -101,7 +116,31 @@ public final class TrackerApplication: HTTPResponder {
             if let challenges = httpChallenges, let answer = HTTPSRedirect.challengeAnswer(path: request.path, challenges) {
                 return respond(answer)
             }
+            if let shortLinks, request.method == .GET || request.method == .HEAD, request.path.count > 1,
+               shortLinks.servesHost(request.host) {
+                Task { await shortLinkOrSite(request, client: client, links: shortLinks, respond) }
+                return
+            }
             serveSite(request, respond)
+        }
+    }
+
+    /// On a short-link host, a known slug redirects; anything else is the host's site (or a 404).
+    /// With no short-link hosts configured, only hosts no site serves look links up (upstream).
+    func shortLinkOrSite(_ request: HTTPRequest, client: String?, links: ShortLinks,
+                         _ respond: @escaping @Sendable (HTTPResponse) -> Void) async {
+        let host = request.host
+        if links.hosts.isEmpty, sites.contains(where: { $0.matches(host) }) { return serveSite(request, respond) }
+        guard case .success(let slug) = LinkRules.slug(PercentDecoding.decode(Substring(request.path), plusIsSpace: false)) else {
+            return serveSite(request, respond)
+        }
+        do {
+            guard let link = try await links.resolve(host: host, slug: slug) else { return serveSite(request, respond) }
+            respond(await followShortLink(link, request, client: client, limited: false))
+        } catch {
+            var response = HTTPResponse.error(.serviceUnavailable, "short links are unavailable: \(error)")
+            response.headers.add(name: "retry-after", value: "5")
+            respond(response)
         }
     }
 

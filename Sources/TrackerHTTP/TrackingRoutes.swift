@@ -78,7 +78,9 @@ extension TrackerApplication {
             acceptLanguage: headers.first(name: "accept-language"), origin: headers.first(name: "origin"),
             requestHost: request.host,
             clientIP: client,
-            isHTTPS: isHTTPS(request))
+            isHTTPS: isHTTPS(request),
+            privacySignal: settings.honorPrivacySignals
+                && (headers.first(name: "dnt") == "1" || headers.first(name: "sec-gpc") == "1"))
     }
 
     func reply(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> HTTPResponse {

@@ -10,6 +10,7 @@ public enum SQLiteMigrations {
         SchemaMigration(version: 1, name: "events", sql: PackageResources._001_events_sql),
         SchemaMigration(version: 2, name: "rollups", sql: PackageResources._002_rollups_sql),
         SchemaMigration(version: 3, name: "server_messages", sql: PackageResources._003_server_messages_sql),
+        SchemaMigration(version: 4, name: "links", sql: PackageResources._004_links_sql),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -69,6 +69,8 @@ public final class TrackerServer: Sendable {
         } ?? backend.ingestSink
         ingest = IngestQueue(sink: ackPoint, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
                              commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
+        // An ingest node keeps no tables of its own: links need the writer nodes' store.
+        let linkStore = role == "ingest" ? nil : try Self.linkStore(configuration, events: backend.store)
         fileThreads = NIOThreadPool(numberOfThreads: 2)
         fileThreads.start()
         let settings = Self.httpSettings(configuration)
@@ -85,7 +87,10 @@ public final class TrackerServer: Sendable {
             sites: configuration.sites.map(Self.siteRoot),
             proxies: ProxyTable(try configuration.routes.map(ProxyRoute.init)),
             httpChallenges: tls?.challenges, certificates: tls?.store,
-            statusSections: bus?.statusSections ?? [:], logger: logger)
+            statusSections: bus?.statusSections ?? [:],
+            shortLinks: linkStore.map { ShortLinks(store: $0, hosts: configuration.shortLinkHosts,
+                                                   cacheSeconds: configuration.shortLinkCacheSeconds, logger: logger) },
+            logger: logger)
         let drops = application.drops
         let accessLog = try configuration.accessLog.map {
             try AccessLog(path: $0.path, format: AccessLog.Format(rawValue: $0.format) ?? .combined)
@@ -119,6 +124,7 @@ public final class TrackerServer: Sendable {
         group = ServiceGroup(configuration: .init(
             services: backend.services.map { .init(service: $0) } + logFlusher + (bus?.services.map { .init(service: $0) } ?? [])
                 + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger))]
+                + (application.shortLinks.map { [.init(service: LinkHitService(links: $0))] } ?? [])
                 + listeners.map { .init(service: $0) } + certificateServices.map { .init(service: $0) },
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
@@ -183,6 +189,14 @@ public final class TrackerServer: Sendable {
                        services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)], deliveries: [])
     }
 
+    /// Where links, API keys and shortener accounts live: the event store when it keeps them (every
+    /// node then shares them), else an embedded `links.sqlite` of this node (ClickHouse, whose
+    /// tables suit appends, not edits).
+    public static func linkStore(_ configuration: TrackerConfiguration, events: any EventStore) throws -> any LinkStore {
+        if configuration.storageBackend != "clickhouse", let shared = events as? any LinkStore { return shared }
+        return try SQLiteEventStore(path: (configuration.dataDirectory as NSString).appendingPathComponent("links.sqlite"))
+    }
+
     /// A store on another machine: requests are acknowledged once the local spool holds their events
     /// (fsynced), and a delivery moves them to the store, which may be down for a while.
     static func remote(_ store: any EventStore, name: String, sessions: [SessionSeed], services: [any Service],
@@ -219,6 +233,7 @@ public final class TrackerServer: Sendable {
         s.cookieMaxAgeSeconds = Int(c.cookieMaxAgeSeconds)
         s.cookieDomain = c.cookieDomain
         s.debug = c.debug
+        s.honorPrivacySignals = c.honorPrivacySignals
         s.version = version
         return s
     }

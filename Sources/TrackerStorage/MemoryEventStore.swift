@@ -11,6 +11,9 @@ public final class MemoryEventStore: EventStore {
         var counters: [String: Int] = [:]
         var updates: [String: ServerUpdate] = [:]
         var logs: [ServerLog] = []
+        var links: [LinkKey: CountedLink] = [:]
+        var keys: [String: APIKey] = [:]
+        var accounts: [String: String] = [:]
     }
 
     let state = Mutex(State())

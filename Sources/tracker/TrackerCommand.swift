@@ -15,7 +15,7 @@ struct TrackerCommand: AsyncParsableCommand {
         commandName: "tracker",
         abstract: "Self-hosted growth analytics and edge server.",
         version: TrackerServer.version,
-        subcommands: [Serve.self, Validate.self, Migrate.self, Export.self, Version.self],
+        subcommands: [Serve.self, Validate.self, Migrate.self, Export.self, Keys.self, Accounts.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
