@@ -10,6 +10,7 @@ public enum PostgresMigrations {
         SchemaMigration(version: 1, name: "events", sql: PackageResources._001_events_sql),
         SchemaMigration(version: 2, name: "monthly_partitions", sql: PackageResources._002_monthly_partitions_sql),
         SchemaMigration(version: 3, name: "server_messages", sql: PackageResources._003_server_messages_sql),
+        SchemaMigration(version: 4, name: "links", sql: PackageResources._004_links_sql),
     ]
 
     static let lockKey = 7_468_123_001

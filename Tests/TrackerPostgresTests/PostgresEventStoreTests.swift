@@ -21,6 +21,12 @@ struct PostgresEventStoreTests {
         }
     }
 
+    @Test func links() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await LinkStoreConformance.check(store, "postgres")
+        }
+    }
+
     @Test func migrationsApplyOnceFromEmptyToHead() async throws {
         try await PostgresTestServer.withFreshStore { store in
             // withFreshStore migrated already: nothing is left.

@@ -11,6 +11,7 @@ import TrackerTesting
 struct PostgresServerTests {
     func node(_ url: String, data: String? = nil) async throws -> RunningServer {
         try await RunningServer.start { config in
+            config.shortLinkHosts = ["go.example.com"]
             config.storageBackend = "postgres"
             config.postgresURL = url
             config.ipHashSecret = "shared by every node of the test"
@@ -44,6 +45,28 @@ struct PostgresServerTests {
             let sids = try await restarted.events(atLeast: 4).filter { $0[.vid] == "reader" }.compactMap { $0[.sid] }
             #expect(sids == [sid, sid])
             try await restarted.stop()
+        }
+    }
+
+    /// A link made through one node is followed through another, and both nodes' hits add up.
+    @Test func nodesShareShortLinksAndTheirCounts() async throws {
+        try await PostgresTestServer.withFreshDatabase { url in
+            let first = try await node(url)
+            let second = try await node(url)
+            let key = LinkCredentials.newKey(random: SystemRandomSource())
+            let store = try #require(first.server.application.shortLinks?.store)
+            try await store.saveKey(APIKey(id: key.id, secretHash: key.secretHash, name: "", sites: ["go.example.com"], created: Date()))
+            let created = try second.client.send("POST", "/rpi/v1/links", headers: ["Authorization": "Bearer \(key.token)"],
+                                                 body: Array(#"{"host":"go.example.com","slug":"pg","target":"https://a.example/"}"#.utf8))
+            #expect(created.status == 201, "\(created.text)")
+            for server in [first, second, first] {
+                #expect(try server.client.get("/PG", headers: ["Host": "go.example.com"]).header("location") == "https://a.example/")
+            }
+            await first.server.application.shortLinks?.flushHits()
+            await second.server.application.shortLinks?.flushHits()
+            #expect(try await store.links(hosts: ["go.example.com"]).first?.hits == 3)
+            try await first.stop()
+            try await second.stop()
         }
     }
 
