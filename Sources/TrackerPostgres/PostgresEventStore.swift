@@ -149,15 +149,9 @@ public final class PostgresEventStore: EventStore, Service {
     func mapped<T: Sendable>(timeout: Duration? = nil, _ work: @escaping @Sendable () async throws -> T) async throws(StorageError) -> T {
         let timeout = timeout ?? self.timeout
         do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await work() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StorageError.unavailable("PostgreSQL did not answer within \(timeout)")
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
+            // Not a task group: it would wait for a query that ignores cancellation (see Deadline).
+            return try await Deadline.run(timeout, onTimeout: { StorageError.unavailable("PostgreSQL did not answer within \(timeout)") },
+                                          work)
         } catch let error as StorageError {
             throw error
         } catch let error as PSQLError {
