@@ -11,7 +11,7 @@ enum PostgresEventRows {
         + NumericField.allCases.map(\.rawValue)
         + ["params", "nparams"]
 
-    static let selectList = (columns.dropLast(2) + ["params::text", "nparams::text"]).joined(separator: ", ")
+    static let selectList = (["eid::text"] + columns.dropFirst().dropLast(2) + ["params::text", "nparams::text"]).joined(separator: ", ")
 
     static func insert(_ events: ArraySlice<Event>) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: events.count * columns.count)
@@ -23,7 +23,7 @@ enum PostgresEventRows {
         }
         for event in events {
             var placeholders: [String] = []
-            bindings.append(event.eid); placeholders.append(next())
+            bindings.append(event.eid); placeholders.append(next("::uuid"))
             bindings.append(event.created); placeholders.append(next())
             bindings.append(event.isServer); placeholders.append(next())
             for field in EventField.allCases { bindings.append(event[field]); placeholders.append(next()) }

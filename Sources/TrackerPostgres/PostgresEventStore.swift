@@ -94,7 +94,27 @@ public final class PostgresEventStore: EventStore, Service {
         return try await mapped(timeout: Self.schemaTimeout) { [self] in try await PostgresMigrations.apply(client, logger: logger) }
     }
 
+    /// One `COPY` per batch (atomic: all rows or none). A batch that holds an event stored before
+    /// (a replay after a lost acknowledgement) makes COPY fail on the unique key; that batch is
+    /// then inserted again with `ON CONFLICT DO NOTHING`, which skips what is there.
     public func append(_ events: [Event]) async throws(StorageError) {
+        guard !events.isEmpty else { return }
+        var rows = ByteBuffer()
+        rows.reserveCapacity(events.count * 400)
+        PostgresCopyRows.write(events[...], into: &rows)
+        let copied = try await mapped { [self, rows] () async throws -> Bool in
+            try await client.withConnection { connection in
+                do {
+                    try await connection.copyFrom(table: "events", columns: PostgresEventRows.columns, logger: logger) { writer in
+                        try await writer.write(rows)
+                    }
+                    return true
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                    return false
+                }
+            }
+        }
+        guard !copied else { return }
         for start in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
             let chunk = events[start..<min(start + Self.rowsPerStatement, events.count)]
             let query = PostgresEventRows.insert(chunk)

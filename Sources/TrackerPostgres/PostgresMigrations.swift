@@ -11,6 +11,7 @@ public enum PostgresMigrations {
         SchemaMigration(version: 2, name: "monthly_partitions", sql: PackageResources._002_monthly_partitions_sql),
         SchemaMigration(version: 3, name: "server_messages", sql: PackageResources._003_server_messages_sql),
         SchemaMigration(version: 4, name: "links", sql: PackageResources._004_links_sql),
+        SchemaMigration(version: 5, name: "slimmer_events", sql: PackageResources._005_slimmer_events_sql),
     ]
 
     static let lockKey = 7_468_123_001
