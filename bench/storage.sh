@@ -5,35 +5,39 @@
 # then bytes on disk per event and three report queries on site0 (the busiest) over 30 days:
 # unique visitors per day, top 10 pages, top 10 referrers (median of 3 runs).
 #   bench/storage.sh [events]      (needs root, postgresql-15, clickhouse-server, sqlite3)
+#   STORES="postgres" bench/storage.sh 1000000    (only some of sqlite, postgres, clickhouse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-10000000}
+STORES=${STORES:-sqlite postgres clickhouse}
+want() { [[ " $STORES " == *" $1 "* ]]; }
 CHPORT=18133
 source scripts/services.sh
 swift build -c release --product store-bench >/dev/null
 BENCH=$(swift build -c release --show-bin-path)/store-bench
 
-start_postgres 18432 -c max_wal_size=4GB -c shared_buffers=512MB
-start_clickhouse "$SERVICES/ch" "$CHPORT" "$((CHPORT + 1))"
+want postgres && start_postgres 18432 -c max_wal_size=4GB -c shared_buffers=512MB
+want clickhouse && start_clickhouse "$SERVICES/ch" "$CHPORT" "$((CHPORT + 1))"
 PG="postgres://postgres@127.0.0.1:18432/postgres"
 CH="http://127.0.0.1:$CHPORT"
 ch() { curl -sf "$CH/" --data-binary "$1"; }
 
 echo "== load ($EVENTS events)"
-echo "sqlite:     $("$BENCH" sqlite "$SERVICES/bench.sqlite" "$EVENTS")"
-echo "postgres:   $("$BENCH" postgres "$PG" "$EVENTS")"
-echo "clickhouse: $("$BENCH" clickhouse "$CH/bench" "$EVENTS")"
+want sqlite && echo "sqlite:     $("$BENCH" sqlite "$SERVICES/bench.sqlite" "$EVENTS")"
+want postgres && echo "postgres:   $("$BENCH" postgres "$PG" "$EVENTS")"
+want clickhouse && echo "clickhouse: $("$BENCH" clickhouse "$CH/bench" "$EVENTS")"
 
 echo "== bytes on disk per event"
-sqlite_bytes=$(( $(stat -c %s "$SERVICES/bench.sqlite") + $(stat -c %s "$SERVICES/bench.sqlite-wal" 2>/dev/null || echo 0) ))
-sqlite3 "$SERVICES/bench.sqlite" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6" 2>/dev/null \
-  | sed 's/^/    sqlite  /' || true
-pg_bytes=$(psql "$PG" -Atc "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'events'::regclass")
-ch "OPTIMIZE TABLE bench.events FINAL" || true
-ch_bytes=$(ch "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'bench' AND table = 'events'" \
+want sqlite && sqlite_bytes=$(( $(stat -c %s "$SERVICES/bench.sqlite") + $(stat -c %s "$SERVICES/bench.sqlite-wal" 2>/dev/null || echo 0) ))
+want sqlite && { sqlite3 "$SERVICES/bench.sqlite" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6" 2>/dev/null \
+  | sed 's/^/    sqlite  /' || true; }
+want postgres && pg_bytes=$(psql "$PG" -Atc "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'events'::regclass")
+want clickhouse && { ch "OPTIMIZE TABLE bench.events FINAL" || true; }
+want clickhouse && ch_bytes=$(ch "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'bench' AND table = 'events'" \
   || ch "SELECT sum(bytes) FROM system.parts WHERE active AND database = 'bench' AND table = 'events'")
 for store in sqlite pg ch; do
   bytes_var=${store}_bytes
+  [ -n "${!bytes_var:-}" ] || continue
   printf '%-10s %12s bytes  %6.1f B/event\n' "$store" "${!bytes_var}" "$(echo "${!bytes_var} / $EVENTS" | bc -l)"
 done
 
@@ -58,9 +62,9 @@ Q[ch_uv]="SELECT day, uniqExact(vid) FROM bench.events WHERE $CHSITE GROUP BY da
 Q[ch_pages]="SELECT url, count() AS c FROM bench.events WHERE $CHSITE GROUP BY url ORDER BY c DESC LIMIT 10 FORMAT Null"
 Q[ch_refs]="SELECT last, count() AS c FROM bench.events WHERE $CHSITE AND last IS NOT NULL GROUP BY last ORDER BY c DESC LIMIT 10 FORMAT Null"
 printf '%-10s %14s %10s %14s\n' store visitors/day top-pages top-referrers
-printf '%-10s %14s %10s %14s\n' sqlite "$(time3 sqlite3 "$SERVICES/bench.sqlite" "${Q[sqlite_uv]}")" \
+want sqlite && printf '%-10s %14s %10s %14s\n' sqlite "$(time3 sqlite3 "$SERVICES/bench.sqlite" "${Q[sqlite_uv]}")" \
   "$(time3 sqlite3 "$SERVICES/bench.sqlite" "${Q[sqlite_pages]}")" "$(time3 sqlite3 "$SERVICES/bench.sqlite" "${Q[sqlite_refs]}")"
-printf '%-10s %14s %10s %14s\n' postgres "$(time3 psql "$PG" -Atc "${Q[pg_uv]}")" "$(time3 psql "$PG" -Atc "${Q[pg_pages]}")" \
+want postgres && printf '%-10s %14s %10s %14s\n' postgres "$(time3 psql "$PG" -Atc "${Q[pg_uv]}")" "$(time3 psql "$PG" -Atc "${Q[pg_pages]}")" \
   "$(time3 psql "$PG" -Atc "${Q[pg_refs]}")"
-printf '%-10s %14s %10s %14s\n' clickhouse "$(time3 ch "${Q[ch_uv]}")" "$(time3 ch "${Q[ch_pages]}")" "$(time3 ch "${Q[ch_refs]}")"
-echo "(site0 holds $(sqlite3 "$SERVICES/bench.sqlite" "SELECT count(*) FROM events WHERE $SITE") events in the window)"
+want clickhouse && printf '%-10s %14s %10s %14s\n' clickhouse "$(time3 ch "${Q[ch_uv]}")" "$(time3 ch "${Q[ch_pages]}")" "$(time3 ch "${Q[ch_refs]}")"
+want sqlite && echo "(site0 holds $(sqlite3 "$SERVICES/bench.sqlite" "SELECT count(*) FROM events WHERE $SITE") events in the window)"

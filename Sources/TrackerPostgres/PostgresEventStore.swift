@@ -155,7 +155,7 @@ public final class PostgresEventStore: EventStore, Service {
         let rows = try await connection.query("""
             SELECT DISTINCT ON (coalesce(hhash, ''), vid) coalesce(hhash, ''), vid, sid, created
             FROM events WHERE created >= \(since) AND vid IS NOT NULL AND sid IS NOT NULL
-            ORDER BY coalesce(hhash, ''), vid, created DESC, seq DESC
+            ORDER BY coalesce(hhash, ''), vid, created DESC, eid DESC
             """, logger: logger)
         for try await (site, vid, sid, created) in rows.decode((String, String, String, Date).self) {
             seeds.append(SessionSeed(site: site, vid: vid, sid: sid, lastSeen: Timestamp.truncated(created)))
