@@ -46,8 +46,11 @@ fi
 
 swift build --build-tests
 # One test at a time: run side by side on this 2-core machine, the servers of many tests and
-# their blocking clients starved each other until the whole run stalled.
-swift test --skip-build --no-parallel "$@"
+# their blocking clients starved each other until the whole run stalled (TRACKER_TEST_PARALLEL=1
+# runs them side by side, to look into that).
+serial=(--no-parallel)
+[ -n "${TRACKER_TEST_PARALLEL:-}" ] && serial=()
+swift test --skip-build "${serial[@]}" "$@"
 
 # The browser tests, unless a subset of the Swift tests was asked for (--filter ...).
 if [ $# -eq 0 ]; then
