@@ -12,7 +12,7 @@ import TrackerWeb
 public struct WebAssetRoutes: Sendable {
     public init() {}
 
-    public static var trackerPath: String { "/t/\(WebAssets.tracker.digest)/track.js" }
+    public static let trackerPath = "/t/\(WebAssets.tracker.digest)/track.js"
 
     func response(for request: HTTPRequest, publicRoot: String?) -> HTTPResponse? {
         guard request.method == .GET || request.method == .HEAD else { return nil }
