@@ -72,24 +72,36 @@
     for (i = Q.length - 1; i >= 0; i--) { size += Q[i].length; if (size > QBYTES || Q.length - i > QMAX) { Q = Q.slice(i + 1); break; } }
     save();
   }
-  function post(b) {
-    if (n.onLine === false || !w.fetch) return queue(b);
+  /* One event, or the queue as one JSON array (the server takes batches); kept on failure. */
+  function post(b, q) {
+    q = q || [b];
+    if (n.onLine === false || !w.fetch) return q.forEach(queue);
     busy++;
     fetch(url, { method: "POST", body: b, keepalive: b.length < 60000, credentials: "include",
       headers: { "Content-Type": "text/plain" } }).then(function (r) {
       busy--;
-      if (r.status >= 500 || r.status == 429) queue(b); else flush();
-    }, function () { busy--; queue(b); });
+      if (r.status >= 500 || r.status == 429) q.forEach(queue); else flush();
+    }, function () { busy--; q.forEach(queue); });
+  }
+  /* The queue in arrays of under 30 000 characters: under the server's 64 KiB body limit. */
+  function chunks(q) {
+    var out = [], c = [], size = 0;
+    q.forEach(function (b) {
+      if (c.length && size + b.length > 30000) { out.push(c); c = []; size = 0; }
+      c.push(b); size += b.length + 1;
+    });
+    if (c.length) out.push(c);
+    return out;
   }
   function flush() {
     if (!Q.length || busy || n.onLine === false) return;
     var q = Q; Q = []; save();
-    for (var i = 0; i < q.length; i++) post(q[i]);
+    chunks(q).forEach(function (c) { post("[" + c.join(",") + "]", c); });
   }
   function beaconAll() {
     if (!Q.length || !n.sendBeacon) return;
-    var q = Q, i; Q = [];
-    for (i = 0; i < q.length; i++) if (!n.sendBeacon(url, q[i])) Q.push(q[i]);
+    var q = chunks(Q); Q = [];
+    q.forEach(function (c) { if (!n.sendBeacon(url, "[" + c.join(",") + "]")) Q = Q.concat(c); });
     save();
   }
   function track(ev, beacon) {
