@@ -86,6 +86,7 @@ extension TrackerConfiguration {
         case "ShortLinkHosts": if let v = r.stringList(value, path) { shortLinkHosts = v.map { $0.lowercased() } }
         case "ShortLinkCacheTTL": if let v = r.duration(value, path) { shortLinkCacheSeconds = v }
         case "HonorPrivacySignals": if let v = r.bool(value, path) { honorPrivacySignals = v }
+        case "RequireConsent": if let v = r.bool(value, path) { requireConsent = v }
         case "AccessLog": accessLog = AccessLogConfiguration.read(value, path, &r)
         case "FileCacheSize": if let v = r.size(value, path) { fileCacheBytes = v }
         case "RedirectAllowList": if let v = r.stringList(value, path) { redirectAllowList = v }

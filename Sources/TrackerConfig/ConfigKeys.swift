@@ -75,6 +75,7 @@ enum ConfigKeys {
         ConfigKey(name: "ShortLinkHosts", kind: .stringList),
         ConfigKey(name: "ShortLinkCacheTTL", kind: .duration),
         ConfigKey(name: "HonorPrivacySignals", kind: .bool),
+        ConfigKey(name: "RequireConsent", kind: .bool),
         // upstream's, in use
         ConfigKey(name: "Domains", kind: .stringList),
         ConfigKey(name: "ApiVersion", kind: .int),

@@ -77,6 +77,8 @@ public struct TrackerConfiguration: Sendable {
     public var shortLinkCacheSeconds = 30.0
     /// Do-Not-Track and Global Privacy Control make a hit cookieless (no vid cookie, daily hash).
     public var honorPrivacySignals = true
+    /// Client hits without a non-zero `CookieConsent` are counted cookielessly.
+    public var requireConsent = false
     /// The event bus; nil runs without NATS.
     public var nats: NATSConfiguration?
     /// The HTTPS listener; nil serves plain HTTP only.

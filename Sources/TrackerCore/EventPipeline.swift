@@ -26,7 +26,7 @@ public struct EventPipeline: Sendable {
         steps = [
             PipelineSteps.site,
             PipelineSteps.account(mixer: configuration.accountHashMixer),
-            PipelineSteps.identity(sessions: sessions, key: configuration.ipHashKey, mint: mint),
+            PipelineSteps.identity(sessions: sessions, key: configuration.ipHashKey, requireConsent: configuration.requireConsent, mint: mint),
             PipelineSteps.urls(configuration.urlCleaner),
             PipelineSteps.columns,
             PipelineSteps.personalData(salt: configuration.privateHashSalt),

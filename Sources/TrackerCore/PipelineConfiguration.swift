@@ -12,10 +12,13 @@ public struct PipelineConfiguration: Sendable {
     public var urlCleaner: URLCleaner
     /// Upstream `AccountHashMixer`: when set, every event must carry `acct = hash(host + mixer)`.
     public var accountHashMixer: String?
+    /// Client hits without consent (`CookieConsent` / `cflags` absent or 0) are counted cookielessly.
+    public var requireConsent: Bool
 
     public init(privateHashSalt: String = "", ipHashKey: IPHashKey = IPHashKey(),
                 storeRawIP: Bool = false, urlCleaner: URLCleaner = URLCleaner(),
-                accountHashMixer: String? = nil) {
+                accountHashMixer: String? = nil, requireConsent: Bool = false) {
+        self.requireConsent = requireConsent
         self.privateHashSalt = privateHashSalt
         self.ipHashKey = ipHashKey
         self.storeRawIP = storeRawIP

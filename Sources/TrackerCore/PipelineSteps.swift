@@ -31,13 +31,16 @@ enum PipelineSteps {
     /// `vid` keeps any id the client sends (UUIDs of any version, normalised to lower case); a
     /// missing one is minted. A `uid` that is a UUID becomes the `vid` (upstream identity stitching).
     /// A missing `sid` is derived from the visitor's recent activity, not minted per hit.
-    /// A cookieless hit (a privacy signal, or the client asked) keeps no client identity: its `vid`
+    /// A cookieless hit (a privacy signal, the client asked, or consent is required and absent:
+    /// upstream stored consent flags but never enforced them, §18.14) keeps no client identity: its `vid`
     /// is `CookielessVisitor`'s daily hash, its session is derived, no cookie is set, and
     /// `params.cookieless` marks it for reports.
-    static func identity(sessions: SessionTracker, key: IPHashKey, mint: @escaping @Sendable () -> String) -> PipelineStep {
+    static func identity(sessions: SessionTracker, key: IPHashKey, requireConsent: Bool,
+                         mint: @escaping @Sendable () -> String) -> PipelineStep {
         PipelineStep("identity") { draft in
             let requested = CookielessVisitor.requested(draft.take("cookieless"))
-            if !draft.event.isServer, requested || draft.hit.privacySignal {
+            let unconsented = requireConsent && (draft.values["cflags"]?.number ?? 0) == 0
+            if !draft.event.isServer, requested || draft.hit.privacySignal || unconsented {
                 _ = draft.take("vid")
                 _ = draft.take("sid")
                 if let uid = draft.takeText("uid") { draft.event[.uid] = uid }

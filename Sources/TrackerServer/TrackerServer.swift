@@ -57,7 +57,7 @@ public final class TrackerServer: Sendable {
                     ?? secrets.ipHashKey),
                 storeRawIP: configuration.storeRawIP,
                 urlCleaner: URLCleaner(filter: configuration.urlFilter, matchGroup: configuration.urlFilterMatchGroup),
-                accountHashMixer: configuration.accountHashMixer),
+                accountHashMixer: configuration.accountHashMixer, requireConsent: configuration.requireConsent),
             sessions: sessions, clock: clock)
 
         let bus = try configuration.nats.map {

@@ -11,11 +11,12 @@ import TrackerTesting
     let key = IPHashKey(bytes: Array(repeating: 7, count: 32))
 
     func process(_ body: String, signal: Bool = false, ip: String = "203.0.113.7", agent: String = "Mozilla/5.0 A",
-                 host: String = "shop.example.com", cookies: [String: String] = [:]) throws -> ProcessedEvent {
-        let hit = RawHit(route: .tr, method: "POST", path: "/tr/v1/", body: Array(body.utf8), cookies: cookies, userAgent: agent,
-                         requestHost: host, clientIP: ip, privacySignal: signal)
-        let pipeline = EventPipeline(configuration: PipelineConfiguration(ipHashKey: key), sessions: sessions, clock: clock,
-                                     random: CountingRandom())
+                 host: String = "shop.example.com", cookies: [String: String] = [:], requireConsent: Bool = false,
+                 route: TrackRoute = .tr) throws -> ProcessedEvent {
+        let hit = RawHit(route: route, method: "POST", path: "/\(route.rawValue)/v1/", body: Array(body.utf8), cookies: cookies,
+                         userAgent: agent, requestHost: host, clientIP: ip, privacySignal: signal)
+        let pipeline = EventPipeline(configuration: PipelineConfiguration(ipHashKey: key, requireConsent: requireConsent),
+                                     sessions: sessions, clock: clock, random: CountingRandom())
         return try pipeline.process(HitParser(limits: HitLimits()).parse(hit)[0], hit: hit)
     }
 
@@ -49,6 +50,18 @@ import TrackerTesting
         #expect(try process("{}", signal: true, host: "blog.example.com").event[.vid] != first.event[.vid], "sites do not share ids")
         clock.advance(by: 86_400)
         #expect(try process("{}", signal: true).event[.vid] != first.event[.vid], "the next day is a new id")
+    }
+
+    @Test func requiredConsentIsEnforcedOnTheServer() throws {
+        let vid = "3d0be300-cbd2-11e8-aa59-ffd128a54d91"
+        let without = try process(#"{"vid":"\#(vid)"}"#, requireConsent: true)
+        #expect(without.event[.vid] != vid && without.setsVisitorCookie == false)
+        let refused = try process(#"{"vid":"\#(vid)"}"#, cookies: ["CookieConsent": "0"], requireConsent: true)
+        #expect(refused.event[.vid] != vid)
+        let given = try process(#"{"vid":"\#(vid)"}"#, cookies: ["CookieConsent": "3"], requireConsent: true)
+        #expect(given.event[.vid] == vid && given.event[.cflags] == 3)
+        #expect(try process(#"{"vid":"\#(vid)"}"#, requireConsent: true, route: .str).event[.vid] == vid,
+                "server-side events are the operator's own: not a browser to ask")
     }
 
     @Test func theKeyIsSecret() {
