@@ -4,7 +4,7 @@ import NIOCore
 import TrackerCore
 import TrackerStorage
 
-/// Events in ClickHouse over its HTTP interface. `append` is one `INSERT ... FORMAT JSONEachRow`
+/// Events in ClickHouse over its HTTP interface. `append` is one `INSERT ... FORMAT RowBinary`
 /// per batch (the spool's delivery sends up to 1,000 events at a time), acknowledged by the server
 /// before it returns; replays are merged away by the ReplacingMergeTree and never read twice, as
 /// reads use `FINAL`. Written for the ClickHouse of Debian (18.16) and later.
@@ -60,7 +60,8 @@ public final class ClickHouseEventStore: EventStore {
         guard !events.isEmpty else { return }
         // Clustered, the insert returns once every shard holds its part, not when the Distributed
         // table queued it on this server's disk.
-        try await client.insert(into: client.table("events"), rows: ClickHouseEventRows.body(events),
+        try await client.insert(into: client.table("events"), columns: ClickHouseEventRows.columns,
+                                rowBinary: ClickHouseRowBinary.body(events),
                                 settings: layout.cluster == nil ? [:] : ["insert_distributed_sync": "1"])
     }
 
