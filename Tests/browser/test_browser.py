@@ -61,17 +61,20 @@ def http(method, url, headers=None, body=None):
 class Tracker:
     """One tracker process with its own data directory; restartable on the same port."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, **extra):
         self.dir = tempfile.mkdtemp(prefix="tracker-browser-")
         self.port = port or free_port()
         self.config = os.path.join(self.dir, "config.json")
+        self.configure(**extra)
+        self.process = None
+
+    def configure(self, **extra):
         with open(self.config, "w") as f:
-            json.dump({
+            json.dump(dict({
                 "Listen": "127.0.0.1:%d" % self.port, "DataDirectory": os.path.join(self.dir, "data"),
                 "Domains": ["127.0.0.1", "localhost"], "RedirectAllowList": ["shop.example.com"],
                 "ShortLinkHosts": ["go.test"], "Sites": [{"Hosts": ["localhost"], "Root": SITE}],
-            }, f)
-        self.process = None
+            }, **extra), f)
 
     def cli(self, *args, stdin=None):
         return subprocess.run([BIN, *args, "--config", self.config], input=stdin, capture_output=True, text=True, check=True).stdout
@@ -270,6 +273,33 @@ class BrowserTrackerTests(unittest.TestCase):
             self.assertEqual(sorted(e["ename"] for e in found), ["offline_one", "offline_two"], "each exactly once")
             self.assertEqual(json.loads(self.driver.execute_script("return localStorage.getItem('tracker_q')")), [])
             self.assertEqual(script_errors(self.driver), [], "no errors in the console while offline")
+        finally:
+            other.remove()
+
+    def test_events_refused_by_a_full_store_are_queued_and_sent_again(self):
+        other = Tracker(MaxDatabaseSize=96 * 1024)
+        try:
+            other.start()
+            # Filled with ever smaller events, so that not even a page view fits.
+            for size in [3000, 300, 30, 1]:
+                for n in range(500):
+                    status = http("POST", "http://127.0.0.1:%d/str/v1/" % other.port, {"Content-Type": "application/json"},
+                                  json.dumps({"ename": "filler", "pad": "x" * size}).encode())[0]
+                    if status == 503:
+                        break
+                self.assertEqual(status, 503, "the store's quota is reached")
+            self.page("?tport=%d" % other.port)
+            self.driver.execute_script("tracker.track('while_full')")
+            WebDriverWait(self.driver, 10).until(
+                lambda d: len(json.loads(d.execute_script("return localStorage.getItem('tracker_q') || '[]'"))) == 2)
+            other.stop()
+            other.configure()
+            other.start()
+            self.driver.execute_script("tracker.flush()")
+            found = other.wait_for(lambda e: e.get("ename") == "while_full", timeout=15, what="event refused while full")
+            self.assertEqual(len(found), 1)
+            self.assertEqual(len(other.wait_for(lambda e: e.get("ename") == "page_opened", what="page view")), 1)
+            self.assertEqual(script_errors(self.driver), [])
         finally:
             other.remove()
 
