@@ -24,7 +24,9 @@ enum PostgresEventRows {
         for event in events {
             var placeholders: [String] = []
             bindings.append(event.eid); placeholders.append(next("::uuid"))
-            bindings.append(event.created); placeholders.append(next())
+            // As text, exactly as COPY writes it: a Date bound in binary goes through a Double and
+            // can land a microsecond off, and then a replay would not match its (eid, created) key.
+            bindings.append(Timestamp.format(event.created)); placeholders.append(next("::timestamptz"))
             bindings.append(event.isServer); placeholders.append(next())
             for field in EventField.allCases { bindings.append(event[field]); placeholders.append(next()) }
             for field in NumericField.allCases {

@@ -21,6 +21,19 @@ struct PostgresEventStoreTests {
         }
     }
 
+    /// A replayed batch falls back from COPY to INSERT ... ON CONFLICT: both paths must write the
+    /// same `created` to the microsecond, or the (eid, created) key misses and the replay is
+    /// stored twice (a Date bound in binary could land a microsecond off; every millisecond of a
+    /// second is tried here).
+    @Test func aReplayThroughTheFallbackMatchesWhatCopyStored() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            let events = (0..<1000).map { EventBuilder.event($0, at: 1_000 + Double($0) / 1000) }
+            try await store.append(events)
+            try await store.append(events + [EventBuilder.event(5000, at: 2_000)])
+            #expect(try await store.count(EventQuery()) == 1001)
+        }
+    }
+
     @Test func links() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await LinkStoreConformance.check(store, "postgres")
