@@ -300,4 +300,23 @@ import TrackerTesting
             }
         }
     }
+
+    /// `DNT: 1` and `Sec-GPC: 1` make the server count without identity (the headers alone, no
+    /// flag from a script), unless the operator turns `HonorPrivacySignals` off.
+    @Test func privacySignalsInHeadersMakeAHitCookieless() async throws {
+        let vid = "3d0be300-cbd2-11e8-aa59-ffd128a54d91"
+        try await withServer { server in
+            for header in ["DNT", "Sec-GPC"] {
+                let response = try server.client.post("/tr/v1/", body: #"{"vid":"\#(vid)","ename":"\#(header)"}"#,
+                                                      contentType: "text/plain", headers: [header: "1"])
+                #expect(response.status == 200 && response.header("set-cookie") == nil, "\(header)")
+            }
+            let events = try await server.events(atLeast: 2)
+            #expect(events.count == 2 && events.allSatisfy { $0[.vid] != vid && $0.params["cookieless"] == "true" })
+        }
+        try await withServer({ $0.honorPrivacySignals = false }) { server in
+            _ = try server.client.post("/tr/v1/", body: #"{"vid":"\#(vid)"}"#, headers: ["DNT": "1"])
+            #expect(try await server.events(atLeast: 1).first?[.vid] == vid)
+        }
+    }
 }
