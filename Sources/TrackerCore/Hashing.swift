@@ -44,6 +44,14 @@ public enum Hashing {
         return mac.withUnsafeBytes { base64URL($0.prefix(16), padded: false) }
     }
 
+    /// Lower-case hexadecimal: API key hashes, asset digests.
+    public static func hex<Bytes: Sequence>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in data { out += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Base64 with the URL alphabet, padded. Written out because Foundation's
     /// `replacingOccurrences` cost more than the HMAC on the request path.
     static func base64URL<Bytes: Collection>(_ data: Bytes, padded: Bool = true) -> String where Bytes.Element == UInt8 {

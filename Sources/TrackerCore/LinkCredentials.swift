@@ -56,7 +56,7 @@ public enum LinkCredentials {
     }
 
     public static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hashing.hex(SHA256.hash(data: Array(text.utf8)))
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -89,10 +89,6 @@ public final class TrackerApplication: HTTPResponder {
     /// The route table. A rate-limited request to a tracking route still gets its answer (the
     /// pixel, the redirect, the file) but is not recorded; `/tr/`, `/str/` and the rest get a 429.
     func route(_ request: HTTPRequest, client: String?, limited: Bool, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
-        // Before the tracking routes: upstream's generator pages live under /pub/v1/.
-        if let asset = webAssets.response(for: request, publicRoot: publicRoot?.root) {
-            return respond(asset)
-        }
         if let (route, tuplets) = trackRoute(request.path) {
             return track(route, tuplets: tuplets, request, client: client, limited: limited, respond)
         }
@@ -103,6 +99,9 @@ public final class TrackerApplication: HTTPResponder {
         if request.path.hasPrefix("/rpi/"), let shortLinks {
             Task { respond(withCORS(await linkAPI(request, links: shortLinks), request)) }
             return
+        }
+        if let asset = webAssets.response(for: request) {
+            return respond(asset)
         }
         switch request.path {
         case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
@@ -136,7 +135,7 @@ public final class TrackerApplication: HTTPResponder {
         }
         do {
             guard let link = try await links.resolve(host: host, slug: slug) else { return serveSite(request, respond) }
-            respond(await followShortLink(link, request, client: client, limited: false))
+            respond(await followShortLink(link, request, client: client))
         } catch {
             var response = HTTPResponse.error(.serviceUnavailable, "short links are unavailable: \(error)")
             response.headers.add(name: "retry-after", value: "5")

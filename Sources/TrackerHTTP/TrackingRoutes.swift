@@ -28,13 +28,15 @@ extension TrackerApplication {
             slot.release()
             let response = withCORS(reply(route, request, hit: hit, outcome), request)
             guard route == .pub, let publicRoot else { return respond(response) }
-            files.respond(root: publicRoot.root, relativePath: tuplets, request: request, options: publicRoot.options) { file in
+            let withTracking: @Sendable (HTTPResponse) -> Void = { file in
                 var file = file
                 for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
                     file.headers.add(name: name, value: value)
                 }
                 respond(file)
             }
+            if let page = webAssets.upstreamPage(tuplets, request, publicRoot: publicRoot.root) { return withTracking(page) }
+            files.respond(root: publicRoot.root, relativePath: tuplets, request: request, options: publicRoot.options, withTracking)
         }
         guard request.method != .HEAD else { return answer(.stored([], cookie: nil)) }
         if limited {

@@ -7,14 +7,16 @@ import TrackerWeb
 ///     /t/<digest>/track.js   immutable: the digest changes with the content
 ///     /t/track.js            always the current script, cached five minutes
 ///     /tools/<file>          the generator pages (track_url.html, shorten_url.html) and their scripts
-///     /pub/v1/track_url.html, /pub/v1/shorten_url.html   upstream's paths, unless the static
-///                            directory has its own copy
+///
+/// Upstream's `/pub/v1/track_url.html` and `/pub/v1/shorten_url.html` are tracked `/pub/` hits
+/// like any file there; `TrackingRoutes` falls back to `upstreamPage` when the static directory has
+/// no copy of its own.
 public struct WebAssetRoutes: Sendable {
     public init() {}
 
     public static let trackerPath = "/t/\(WebAssets.tracker.digest)/track.js"
 
-    func response(for request: HTTPRequest, publicRoot: String?) -> HTTPResponse? {
+    func response(for request: HTTPRequest) -> HTTPResponse? {
         guard request.method == .GET || request.method == .HEAD else { return nil }
         let path = request.path
         if path == Self.trackerPath {
@@ -26,14 +28,16 @@ public struct WebAssetRoutes: Sendable {
         if path.hasPrefix("/tools/"), let asset = WebAssets.tools[String(path.dropFirst(7))] {
             return serve(asset, request, cacheControl: "public, max-age=300")
         }
-        if path == "/pub/v1/track_url.html" || path == "/pub/v1/shorten_url.html" {
-            let name = String(path.dropFirst(8))
-            if let root = publicRoot, FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(name)) {
-                return nil
-            }
-            return WebAssets.tools[name].map { serve($0, request, cacheControl: "public, max-age=300") }
-        }
         return nil
+    }
+
+    /// A generator page asked for under `/pub/v1/` (`file` is the path after it) when the static
+    /// directory at `publicRoot` has no file of that name.
+    func upstreamPage(_ file: String, _ request: HTTPRequest, publicRoot: String) -> HTTPResponse? {
+        let name = file.hasPrefix("/") ? String(file.dropFirst()) : file
+        guard name == "track_url.html" || name == "shorten_url.html", let asset = WebAssets.tools[name],
+              !FileManager.default.fileExists(atPath: (publicRoot as NSString).appendingPathComponent(name)) else { return nil }
+        return serve(asset, request, cacheControl: "public, max-age=300")
     }
 
     func serve(_ asset: WebAsset, _ request: HTTPRequest, cacheControl: String) -> HTTPResponse {

@@ -27,11 +27,11 @@ extension PostgresEventStore: LinkStore {
         }
     }
 
-    public func link(host: String, slug: String) async throws(StorageError) -> ShortLink? {
+    public func link(host: String, slug: String) async throws(StorageError) -> CountedLink? {
         let (host, slug) = (host.lowercased(), slug.lowercased())
         return try await mapped { [self] in
             let rows = try await client.query("\(unescaped: Self.linkColumns) WHERE host = \(host) AND slug = \(slug)", logger: logger)
-            for try await row in rows { return try Self.counted(row).link }
+            for try await row in rows { return try Self.counted(row) }
             return nil
         }
     }

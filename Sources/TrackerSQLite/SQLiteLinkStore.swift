@@ -33,12 +33,12 @@ extension SQLiteEventStore: LinkStore {
         }
     }
 
-    public func link(host: String, slug: String) async throws(StorageError) -> ShortLink? {
+    public func link(host: String, slug: String) async throws(StorageError) -> CountedLink? {
         try await reader.run { (connection) throws(StorageError) in
             let statement = try connection.prepare("\(Self.linkColumns) WHERE host = ? AND slug = ?")
             statement.bind(1, host.lowercased())
             statement.bind(2, slug.lowercased())
-            return try statement.step() ? Self.counted(statement)?.link : nil
+            return try statement.step() ? Self.counted(statement) : nil
         }
     }
 

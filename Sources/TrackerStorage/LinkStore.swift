@@ -69,7 +69,8 @@ public protocol LinkStore: Sendable {
     func saveLink(_ link: ShortLink) async throws(StorageError)
     /// True when there was such a link.
     func deleteLink(host: String, slug: String) async throws(StorageError) -> Bool
-    func link(host: String, slug: String) async throws(StorageError) -> ShortLink?
+    /// One link with its hit count.
+    func link(host: String, slug: String) async throws(StorageError) -> CountedLink?
     /// Links on any of `hosts` (all when nil), by host then slug.
     func links(hosts: [String]?) async throws(StorageError) -> [CountedLink]
     /// Adds followed counts (batched by the caller).

@@ -12,8 +12,8 @@ extension MemoryEventStore: LinkStore {
         state.withLock { $0.links.removeValue(forKey: LinkKey(host: host, slug: slug)) != nil }
     }
 
-    public func link(host: String, slug: String) async throws(StorageError) -> ShortLink? {
-        state.withLock { $0.links[LinkKey(host: host, slug: slug)]?.link }
+    public func link(host: String, slug: String) async throws(StorageError) -> CountedLink? {
+        state.withLock { $0.links[LinkKey(host: host, slug: slug)] }
     }
 
     public func links(hosts: [String]?) async throws(StorageError) -> [CountedLink] {

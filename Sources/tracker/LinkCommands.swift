@@ -2,9 +2,7 @@ import ArgumentParser
 import Foundation
 import TrackerConfig
 import TrackerCore
-import TrackerPostgres
 import TrackerServer
-import TrackerSQLite
 import TrackerStorage
 
 /// `tracker keys ...`: API keys of the links API.
@@ -82,19 +80,7 @@ struct Accounts: AsyncParsableCommand {
 
 /// The configured link store, open while `body` runs (the server's choice: `TrackerServer.linkStore`).
 func withLinkStore<T: Sendable>(_ configuration: TrackerConfiguration, _ body: (any LinkStore) async throws -> T) async throws -> T {
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    switch configuration.storageBackend {
-    case "postgres":
-        let store = try PostgresEventStore(url: configuration.postgresURL ?? "")
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await store.run() }
-            defer { group.cancelAll() }
-            _ = try await store.migrate()
-            return try await body(TrackerServer.linkStore(configuration, events: store))
-        }
-    case "clickhouse":
-        return try await body(TrackerServer.linkStore(configuration, events: MemoryEventStore()))
-    default:
-        return try await body(try SQLiteEventStore(path: configuration.databasePath))
+    try await Export.withStore(configuration, create: true) { events in
+        try await body(TrackerServer.linkStore(configuration, events: events))
     }
 }

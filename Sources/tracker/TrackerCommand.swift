@@ -151,24 +151,28 @@ struct Export: AsyncParsableCommand {
         }
     }
 
-    /// The configured store, open for reading while `body` runs.
-    static func withStore(_ configuration: TrackerConfiguration, _ body: (any EventStore) async throws -> Void) async throws {
+    /// The configured store, open while `body` runs. With `create`, a missing embedded store is
+    /// made and PostgreSQL is migrated first (for commands that write, such as `keys create`).
+    static func withStore<T: Sendable>(_ configuration: TrackerConfiguration, create: Bool = false,
+                                       _ body: (any EventStore) async throws -> T) async throws -> T {
+        if create { try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true) }
         switch configuration.storageBackend {
         case "postgres":
             let store = try PostgresEventStore(url: configuration.postgresURL ?? "")
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.run() }
                 defer { group.cancelAll() }
-                try await body(store)
+                if create { _ = try await store.migrate() }
+                return try await body(store)
             }
         case "clickhouse":
-            try await body(try ClickHouseEventStore(url: configuration.clickHouseURL ?? "", cluster: configuration.clickHouseCluster,
-                                                    shardURLs: configuration.clickHouseShardURLs))
+            return try await body(try ClickHouseEventStore(url: configuration.clickHouseURL ?? "", cluster: configuration.clickHouseCluster,
+                                                           shardURLs: configuration.clickHouseShardURLs))
         default:
-            guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+            if !create, !FileManager.default.fileExists(atPath: configuration.databasePath) {
                 throw ValidationError("no store at \(configuration.databasePath)")
             }
-            try await body(try SQLiteEventStore(path: configuration.databasePath))
+            return try await body(try SQLiteEventStore(path: configuration.databasePath))
         }
     }
 

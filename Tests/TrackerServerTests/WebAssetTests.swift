@@ -5,9 +5,20 @@ import TrackerTesting
 
 /// The browser tracker and the generator pages, as the server sends them.
 @Suite(.serialized) struct WebAssetTests {
-    @Test func theTrackerIsSmallVersionedAndCachedForever() async throws {
+    /// The server is stopped (awaited) whether the body passed or threw.
+    func withServer(_ body: (RunningServer) async throws -> Void) async throws {
         let server = try await RunningServer.start()
-        defer { Task { try await server.stop() } }
+        do {
+            try await body(server)
+        } catch {
+            try await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    @Test func theTrackerIsSmallVersionedAndCachedForever() async throws {
+        try await withServer { server in
         let path = WebAssetRoutes.trackerPath
         let versioned = try server.client.get(path, headers: ["Accept-Encoding": "gzip, br"])
         #expect(versioned.status == 200)
@@ -21,11 +32,11 @@ import TrackerTesting
         #expect(stable.status == 200 && stable.header("cache-control") == "public, max-age=300")
         #expect(stable.text.contains("sendBeacon") && !stable.text.contains("/* "), "served minified")
         #expect(try server.client.send("HEAD", "/t/track.js").status == 200)
+        }
     }
 
     @Test func theGeneratorPagesAreServedAlsoAtUpstreamsPaths() async throws {
-        let server = try await RunningServer.start()
-        defer { Task { try await server.stop() } }
+        try await withServer { server in
         for path in ["/tools/track_url.html", "/tools/shorten_url.html", "/pub/v1/track_url.html", "/pub/v1/shorten_url.html"] {
             let page = try server.client.get(path)
             #expect(page.status == 200 && page.header("content-type") == "text/html; charset=utf-8", "\(path)")
@@ -35,5 +46,8 @@ import TrackerTesting
             #expect(try server.client.get(path).status == 200, "\(path)")
         }
         #expect(try server.client.get("/tools/missing.js").status == 404)
+        let tracked = try await server.events(atLeast: 2).filter { $0[.route] == "pub" }.compactMap { $0[.url] }
+        #expect(tracked == ["/pub/v1/track_url.html", "/pub/v1/shorten_url.html"], "upstream's paths are tracked /pub/ hits")
+        }
     }
 }

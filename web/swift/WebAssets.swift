@@ -14,10 +14,7 @@ public struct WebAsset: Sendable {
         self.bytes = content
         self.gzipped = Gzip.compress(content, level: 9) ?? content
         self.contentType = contentType
-        digest = SHA256.hash(data: content).prefix(8).map { byte in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-        }.joined()
+        digest = Hashing.hex(SHA256.hash(data: content).prefix(8))
     }
 
     /// Leading indentation and whole-line `/* ... */` comments removed; line breaks kept, so the

@@ -11,9 +11,9 @@ extension TrackerApplication {
                     _ links: ShortLinks) async throws(StorageError) -> HTTPResponse {
         guard try await links.verifyAccount(uid: uid, password: password) else { return .text(.unauthorized, "Bad pass") }
         let found = try await links.store.links(hosts: [HTTPRequest.hostName(host)])
+        let scheme = isHTTPS(request) ? "https" : "http"
         let results: [JSONValue] = found.map { counted in
             let link = counted.link
-            let scheme = isHTTPS(request) ? "https" : "http"
             return .object([
                 "urlfrom": .string("\(scheme)://\(link.host)/\(link.slug)"), "hostfrom": .string(link.host),
                 "slugfrom": .string("/" + link.slug), "urlto": .string(link.target),

@@ -77,7 +77,7 @@ extension TrackerApplication {
             }
             switch request.method {
             case .GET:
-                guard let found = try await links.store.links(hosts: [host]).first(where: { $0.link.slug == slug }) else {
+                guard let found = try await links.store.link(host: host, slug: slug) else {
                     return .error(.notFound, "no link \(host)/\(slug)")
                 }
                 return .json(.ok, JSONWriter.serialize(Self.linkJSON(found.link, hits: found.hits, scheme: scheme)))

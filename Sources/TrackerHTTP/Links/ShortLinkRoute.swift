@@ -8,7 +8,7 @@ import TrackerStorage
 /// own `/rdr/` URLs is followed in the same hop: its query becomes the event and its `url` the
 /// destination (upstream §19), still through the redirect allow-list.
 extension TrackerApplication {
-    func followShortLink(_ link: ShortLink, _ request: HTTPRequest, client: String?, limited: Bool) async -> HTTPResponse {
+    func followShortLink(_ link: ShortLink, _ request: HTTPRequest, client: String?) async -> HTTPResponse {
         var destination = link.target
         var rdrQuery: String?
         if LinkRules.isTrackedRedirect(link.target), let host = URLCleaner.host(of: link.target),
@@ -19,7 +19,8 @@ extension TrackerApplication {
         var response = HTTPResponse(status: link.permanent ? .movedPermanently : .found,
                                     headers: ["location": destination, "cache-control": link.permanent ? "max-age=86400" : "no-store"])
         shortLinks?.countHit(link)
-        guard !limited, request.method != .HEAD else { return response }
+        // Rate-limited requests never get here (the route table answered 429).
+        guard request.method != .HEAD else { return response }
         guard let slot = limiter.acquire() else { return response }
         defer { slot.release() }
         var hit = rawHit(.rdr, tuplets: "", request, client: client)
@@ -29,12 +30,12 @@ extension TrackerApplication {
         do {
             events = try parser.parse(hit).map { (values) throws(Rejection) in
                 var values = values
-                var defaults = link.fields.mapValues(JSONValue.string)
+                // `searchto` is what upstream's shortener kept about a link, not a campaign field.
+                var defaults = link.fields.filter { $0.key != "searchto" }.mapValues(JSONValue.string)
                 defaults["etyp"] = .string("redirect")
                 defaults["ename"] = .string("short_rdr")
                 defaults["url"] = .string(destination)
                 defaults["last"] = .string(shortURL)
-                defaults["searchto"] = nil
                 for (key, value) in defaults where values[key] == nil { values[key] = value }
                 return try pipeline.process(values, hit: hit)
             }

@@ -44,9 +44,9 @@ public final class ShortLinks: Sendable {
 
     public func resolve(host: String, slug: String) async throws(StorageError) -> ShortLink? {
         let key = LinkKey(host: host, slug: slug)
-        let now = Self.uptime()
+        let now = TrackerApplication.uptime()
         if let entry = cache.withLock({ $0[key] }), entry.expires > now { return entry.link }
-        let link = try await store.link(host: key.host, slug: key.slug)
+        let link = try await store.link(host: key.host, slug: key.slug)?.link
         cache.withLock { cache in
             if cache.count >= Self.maxCacheEntries { cache.removeAll(keepingCapacity: true) }
             cache[key] = CacheEntry(link: link, expires: now + cacheSeconds)
@@ -114,7 +114,7 @@ public final class ShortLinks: Sendable {
     public func verifyAccount(uid: String, password: String) async throws(StorageError) -> Bool {
         guard let stored = try await store.accountPasswordHash(uid: uid) else { return false }
         let memo = LinkCredentials.sha256Hex(uid + "\u{0}" + password + "\u{0}" + stored)
-        let now = Self.uptime()
+        let now = TrackerApplication.uptime()
         if let until = verifiedPasswords.withLock({ $0[memo] }), until > now { return true }
         let valid = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -128,10 +128,6 @@ public final class ShortLinks: Sendable {
             }
         }
         return valid
-    }
-
-    static func uptime() -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }
 
