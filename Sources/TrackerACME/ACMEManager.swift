@@ -153,7 +153,24 @@ public final class ACMEManager: Service, Sendable {
 
     /// One order, from account to stored certificate.
     func issue() async throws -> CertifiedKey {
-        let (accountKey, accountURL) = try storage.loadAccount(directoryURL: options.directoryURL, contact: options.email)
+        var (accountKey, accountURL) = try storage.loadAccount(directoryURL: options.directoryURL, contact: options.email)
+        if accountURL == nil {
+            await AccountRegistration.shared.acquire()
+            do {
+                // Another order may have registered the account while this one waited.
+                (accountKey, accountURL) = try storage.loadAccount(directoryURL: options.directoryURL, contact: options.email)
+                let key = try await order(accountKey: accountKey, accountURL: accountURL)
+                await AccountRegistration.shared.release()
+                return key
+            } catch {
+                await AccountRegistration.shared.release()
+                throw error
+            }
+        }
+        return try await order(accountKey: accountKey, accountURL: accountURL)
+    }
+
+    func order(accountKey: AccountKey, accountURL: String?) async throws -> CertifiedKey {
         let transport = try ACMETransport(key: accountKey, caRoot: options.caRoot)
         defer { Task { await transport.shutdown() } }
         let client = ACMEClient(transport: transport, key: accountKey)

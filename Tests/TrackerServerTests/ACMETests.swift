@@ -126,9 +126,10 @@ struct ACMETests {
         // A restart with the CA still down serves the stored certificate at once.
         let restarted = try await Self.server(setup, names: names, challenges: ["http-01"], dataDirectory: data.file("data"),
                                               renewAfter: 0.1)
-        defer { Task { try await restarted.stop() } }
         #expect(restarted.server.certificates?.entries.first?.key != nil)
         #expect(try await TLSProbe.curl(host: names[0], port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+        // Awaited before `data` is removed: a server left running on a deleted directory fails its writes.
+        try await restarted.stop()
     }
 
     @Test func onDemandCertificatesForAllowedNamesWhileTheHandshakeWaits() async throws {
@@ -157,8 +158,8 @@ struct ACMETests {
         setup.pebble.stop()
         let restarted = try await Self.server(setup, names: [], challenges: ["tls-alpn-01"], dataDirectory: data.file("data"),
                                               onDemand: .init(allow: ["*.customers.example.test"]))
-        defer { Task { try await restarted.stop() } }
         #expect(try await TLSProbe.curl(host: "two.customers.example.test", port: setup.tlsPort, path: "/ping", ca: root).body == "pong")
+        try await restarted.stop()
     }
 
     @Test func onDemandAsksTheOperatorsURL() async throws {
