@@ -50,7 +50,23 @@ swift build --build-tests
 # runs them side by side, to look into that).
 serial=(--no-parallel)
 [ -n "${TRACKER_TEST_PARALLEL:-}" ] && serial=()
-swift test --skip-build "${serial[@]}" "$@"
+# A test that hangs must fail the run with its name, not stall it: the whole run has a time limit
+# (TRACKER_TEST_TIMEOUT seconds), the output is line-buffered so a kill loses none of it, and on
+# timeout the tests that started but never finished are named.
+log="$(mktemp -t tracker-swift-test.XXXXXX)"
+set +e
+stdbuf -oL -eL timeout --kill-after=15 "${TRACKER_TEST_TIMEOUT:-1800}" \
+  swift test --skip-build "${serial[@]}" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  echo "swift test did not finish within ${TRACKER_TEST_TIMEOUT:-1800} s; started and never finished:" >&2
+  sed -n 's/^◇ Test \([^ ]*(.*)\) started\.$/\1/p' "$log" | sort > "$log.started"
+  sed -n 's/^\(✔\|✘\) Test \([^ ]*(.*)\) \(with [0-9]* test cases\? \)\?\(passed\|failed\) after.*$/\2/p' "$log" | sort > "$log.ended"
+  comm -23 "$log.started" "$log.ended" >&2
+fi
+rm -f "$log" "$log.started" "$log.ended"
+[ "$status" = 0 ] || exit "$status"
 
 # The browser tests, unless a subset of the Swift tests was asked for (--filter ...).
 if [ $# -eq 0 ]; then

@@ -22,7 +22,15 @@ public final class HTTPServer: Service, Sendable {
     let logger: Logger
     /// Set for the HTTPS listener.
     let tls: TLSListener?
-    let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+    let bound = Mutex(BindState.waiting([]))
+
+    /// Whether the listener is up: who waits for its port learns of a failed bind too, instead of
+    /// waiting forever (a test or the ACME service waiting on a port someone else took).
+    enum BindState {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case bound(Int)
+        case failed(any Error)
+    }
 
     public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
                 group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
@@ -44,21 +52,47 @@ public final class HTTPServer: Service, Sendable {
     }
 
     /// The port bound, once it is.
-    public var currentPort: Int? { bound.withLock { $0.port } }
+    public var currentPort: Int? { bound.withLock { if case .bound(let port) = $0 { port } else { nil } } }
 
-    /// The port actually bound (useful with port 0 in tests).
-    public func boundPort() async -> Int {
-        await withCheckedContinuation { continuation in
-            let port: Int? = bound.withLock { state in
-                if let port = state.port { return port }
-                state.waiters.append(continuation)
-                return nil
+    /// The port actually bound (useful with port 0 in tests); throws what made the bind fail.
+    public func boundPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let known: Result<Int, any Error>? = bound.withLock { state in
+                switch state {
+                case .bound(let port): return .success(port)
+                case .failed(let error): return .failure(error)
+                case .waiting(let waiters):
+                    state = .waiting(waiters + [continuation])
+                    return nil
+                }
             }
-            if let port { continuation.resume(returning: port) }
+            if let known { continuation.resume(with: known) }
         }
     }
 
+    /// Settles the bind once; returns the waiters to resume.
+    private func settle(_ outcome: Result<Int, any Error>) {
+        let waiters = bound.withLock { state -> [CheckedContinuation<Int, any Error>] in
+            guard case .waiting(let waiters) = state else { return [] }
+            switch outcome {
+            case .success(let port): state = .bound(port)
+            case .failure(let error): state = .failed(error)
+            }
+            return waiters
+        }
+        waiters.forEach { $0.resume(with: outcome) }
+    }
+
     public func run() async throws {
+        do {
+            try await serve()
+        } catch {
+            settle(.failure(error))
+            throw error
+        }
+    }
+
+    private func serve() async throws {
         let setup = ConnectionSetup(
             responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize, accessLog: accessLog,
             headerTimeout: headerTimeout, idleTimeout: idleTimeout, maxHeaderBytes: maxHeaderBytes, tls: tls)
@@ -73,12 +107,7 @@ public final class HTTPServer: Service, Sendable {
             .bind(host: host, port: port)
             .get()
         let actualPort = channel.localAddress?.port ?? port
-        let waiters = bound.withLock { state in
-            state.port = actualPort
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume(returning: actualPort) }
+        settle(.success(actualPort))
         logger.notice("tracker listening on \(tls == nil ? "http" : "https")://\(host):\(actualPort)")
 
         await withGracefulShutdownHandler {

@@ -115,7 +115,7 @@ public final class TrackerServer: Sendable {
         } ?? application
         http = listener(configuration.listenHost, configuration.listenPort, plainResponder, nil)
         let listeners: [HTTPServer] = [http] + (https.map { [$0] } ?? [])
-        let certificateServices = tls?.services { for listener in listeners { _ = await listener.boundPort() } } ?? []
+        let certificateServices = tls?.services { for listener in listeners { _ = try? await listener.boundPort() } } ?? []
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
         let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map {

@@ -30,8 +30,17 @@ public final class RunningServer: Sendable {
         let server = try await TrackerServer(configuration: configuration, logger: logger, clock: clock,
                                              installSignalHandlers: false)
         let task = Task { try await server.run() }
-        let port = await server.http.boundPort()
-        let httpsPort = await server.https?.boundPort()
+        let port: Int, httpsPort: Int?
+        do {
+            port = try await server.http.boundPort()
+            httpsPort = try await server.https?.boundPort()
+        } catch {
+            // A port taken in the meantime: the bind error is the one to see (not awaited: a
+            // failing start must fail the test, never hang it).
+            task.cancel()
+            Task { _ = await task.result; directory.remove() }
+            throw error
+        }
         return RunningServer(server: server, directory: directory, port: port, httpsPort: httpsPort, task: task)
     }
 

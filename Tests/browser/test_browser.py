@@ -37,9 +37,17 @@ if not MISSING and not os.path.exists(BIN):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port below Linux's ephemeral range (as Tests/TrackerTesting/FreePort.swift explains)."""
+    import random
+    for _ in range(200):
+        port = random.randrange(20000, 32768)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port in 20000-32767")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
