@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "TrackerStorage", "TrackerCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Migrations")]

@@ -32,9 +32,14 @@ want sqlite && sqlite_bytes=$(( $(stat -c %s "$SERVICES/bench.sqlite") + $(stat 
 want sqlite && { sqlite3 "$SERVICES/bench.sqlite" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6" 2>/dev/null \
   | sed 's/^/    sqlite  /' || true; }
 want postgres && pg_bytes=$(psql "$PG" -Atc "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'events'::regclass")
+want postgres && psql "$PG" -Atc "SELECT 'postgres heap ' || round(sum(pg_relation_size(inhrelid)) / $EVENTS.0, 1) || ' B/event, indexes '
+  || round(sum(pg_indexes_size(inhrelid)) / $EVENTS.0, 1) || ' B/event' FROM pg_inherits WHERE inhparent = 'events'::regclass" | sed 's/^/    /'
 want clickhouse && { ch "OPTIMIZE TABLE bench.events FINAL" || true; }
 want clickhouse && ch_bytes=$(ch "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'bench' AND table = 'events'" \
   || ch "SELECT sum(bytes) FROM system.parts WHERE active AND database = 'bench' AND table = 'events'")
+want clickhouse && { ch "SELECT name, round(data_compressed_bytes / $EVENTS, 1) FROM system.columns
+  WHERE database = 'bench' AND table = 'events' ORDER BY data_compressed_bytes DESC LIMIT 8 FORMAT TSV" 2>/dev/null \
+  | awk '{printf "    clickhouse column %-10s %6s B/event\n", $1, $2}' || true; }
 for store in sqlite pg ch; do
   bytes_var=${store}_bytes
   [ -n "${!bytes_var:-}" ] || continue

@@ -31,6 +31,8 @@ start_postgres() {
 
 # ClickHouse: Debian's 18.16 (the one installable here). start_clickhouse DIR HTTP_PORT TCP_PORT;
 # every server knows the cluster `tracker_test` of the two at CHPORT+1 and CHPORT+3.
+# CH_COMPRESSION=zstd makes the server compress parts of 10 MB and more (merged ones: inserts
+# stay fast with lz4) with zstd.
 CHPORT=${CHPORT:-18123}
 start_clickhouse() {  # DIR HTTP_PORT TCP_PORT
   local dir=$1
@@ -54,6 +56,7 @@ start_clickhouse() {  # DIR HTTP_PORT TCP_PORT
   <default_database>default</default_database>
   <timezone>UTC</timezone>
   <mlock_executable>false</mlock_executable>
+  ${CH_COMPRESSION:+<compression><case><min_part_size>10485760</min_part_size><method>$CH_COMPRESSION</method></case></compression>}
   <remote_servers>
     <tracker_test>
       <shard><replica><host>127.0.0.1</host><port>$((CHPORT + 1))</port></replica></shard>

@@ -13,9 +13,16 @@ enum PostgresCopyRows {
             buffer.writeString(Timestamp.format(event.created))
             tab(&buffer)
             buffer.writeStaticString(event.isServer ? "t" : "f")
+            var identityTexts: [String?] = []
             for field in EventField.allCases {
                 tab(&buffer)
-                text(event[field], &buffer)
+                if PostgresIdentity.textColumn(field) != nil {
+                    let split = event[field].map(PostgresIdentity.split)
+                    text(split?.uuid, &buffer)
+                    identityTexts.append(split?.text)
+                } else {
+                    text(event[field], &buffer)
+                }
             }
             for field in NumericField.allCases {
                 tab(&buffer)
@@ -24,7 +31,7 @@ enum PostgresCopyRows {
                     continue
                 }
                 if field.isInteger {
-                    buffer.writeString(String(Int64(exactly: value.rounded(.towardZero)) ?? 0))
+                    buffer.writeString(String(PostgresIdentity.integer(field, value)))
                 } else {
                     buffer.writeString(String(value))
                 }
@@ -33,6 +40,10 @@ enum PostgresCopyRows {
             text(event.params.isEmpty ? nil : JSONWriter.serialize(event.params), &buffer)
             tab(&buffer)
             text(event.nparams.isEmpty ? nil : JSONWriter.serialize(event.nparams), &buffer)
+            for identity in identityTexts {
+                tab(&buffer)
+                text(identity, &buffer)
+            }
             buffer.writeInteger(UInt8(ascii: "\n"))
         }
     }

@@ -9,9 +9,15 @@ enum PostgresEventRows {
     static let columns: [String] = ["eid", "created", "server"]
         + EventField.allCases.map(\.rawValue)
         + NumericField.allCases.map(\.rawValue)
-        + ["params", "nparams"]
+        + ["params", "nparams", "vid_text", "sid_text"]
 
-    static let selectList = (["eid::text"] + columns.dropFirst().dropLast(2) + ["params::text", "nparams::text"]).joined(separator: ", ")
+    /// The columns in `event(_:)`'s order, as text where the row holds another type.
+    static let selectList = (["eid::text", "created", "server"]
+        + EventField.allCases.map { field in
+            PostgresIdentity.textColumn(field).map { "coalesce(\($0), \(field.rawValue)::text)" } ?? field.rawValue
+        }
+        + NumericField.allCases.map(\.rawValue)
+        + ["params::text", "nparams::text"]).joined(separator: ", ")
 
     static func insert(_ events: ArraySlice<Event>) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: events.count * columns.count)
@@ -28,10 +34,19 @@ enum PostgresEventRows {
             // can land a microsecond off, and then a replay would not match its (eid, created) key.
             bindings.append(Timestamp.format(event.created)); placeholders.append(next("::timestamptz"))
             bindings.append(event.isServer); placeholders.append(next())
-            for field in EventField.allCases { bindings.append(event[field]); placeholders.append(next()) }
+            var identityTexts: [String?] = []
+            for field in EventField.allCases {
+                if PostgresIdentity.textColumn(field) != nil {
+                    let split = event[field].map(PostgresIdentity.split)
+                    bindings.append(split?.uuid); placeholders.append(next("::uuid"))
+                    identityTexts.append(split?.text)
+                } else {
+                    bindings.append(event[field]); placeholders.append(next())
+                }
+            }
             for field in NumericField.allCases {
                 if field.isInteger {
-                    bindings.append(event[field].map { Int64(exactly: $0.rounded(.towardZero)) ?? 0 })
+                    bindings.append(event[field].map { PostgresIdentity.integer(field, $0) })
                 } else {
                     bindings.append(event[field])
                 }
@@ -39,6 +54,7 @@ enum PostgresEventRows {
             }
             bindings.append(event.params.isEmpty ? nil : JSONWriter.serialize(event.params)); placeholders.append(next("::jsonb"))
             bindings.append(event.nparams.isEmpty ? nil : JSONWriter.serialize(event.nparams)); placeholders.append(next("::jsonb"))
+            for text in identityTexts { bindings.append(text); placeholders.append(next()) }
             rows.append("(" + placeholders.joined(separator: ", ") + ")")
         }
         return PostgresQuery(unsafeSQL: "INSERT INTO events (\(columns.joined(separator: ", "))) VALUES "

@@ -88,10 +88,16 @@ public final class PostgresEventStore: EventStore, Service {
     /// Applies missing migrations; returns the versions applied now.
     @discardableResult
     public func migrate() async throws(StorageError) -> [Int] {
+        try await migrate(through: .max)
+    }
+
+    func migrate(through last: Int) async throws(StorageError) -> [Int] {
         // A database that is down or missing fails within the usual timeout; only the schema work
         // itself gets the long one.
         try await mapped { [self] in _ = try await client.query("SELECT 1", logger: logger) }
-        return try await mapped(timeout: Self.schemaTimeout) { [self] in try await PostgresMigrations.apply(client, logger: logger) }
+        return try await mapped(timeout: Self.schemaTimeout) { [self] in
+            try await PostgresMigrations.apply(client, through: last, logger: logger)
+        }
     }
 
     /// One `COPY` per batch (atomic: all rows or none). A batch that holds an event stored before
@@ -153,7 +159,8 @@ public final class PostgresEventStore: EventStore, Service {
     static func sessions(since: Date, on connection: PostgresConnection, logger: Logger) async throws -> [SessionSeed] {
         var seeds: [SessionSeed] = []
         let rows = try await connection.query("""
-            SELECT DISTINCT ON (coalesce(hhash, ''), vid) coalesce(hhash, ''), vid, sid, created
+            SELECT DISTINCT ON (coalesce(hhash, ''), vid) coalesce(hhash, ''), coalesce(vid_text, vid::text),
+                coalesce(sid_text, sid::text), created
             FROM events WHERE created >= \(since) AND vid IS NOT NULL AND sid IS NOT NULL
             ORDER BY coalesce(hhash, ''), vid, created DESC, eid DESC
             """, logger: logger)

@@ -12,6 +12,7 @@ public enum PostgresMigrations {
         SchemaMigration(version: 3, name: "server_messages", sql: PackageResources._003_server_messages_sql),
         SchemaMigration(version: 4, name: "links", sql: PackageResources._004_links_sql),
         SchemaMigration(version: 5, name: "slimmer_events", sql: PackageResources._005_slimmer_events_sql),
+        SchemaMigration(version: 6, name: "compact_identities", sql: PackageResources._006_compact_identities_sql),
     ]
 
     static let lockKey = 7_468_123_001
@@ -27,14 +28,15 @@ public enum PostgresMigrations {
             .filter { !$0.isEmpty }
     }
 
-    static func apply(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
-        try await client.withConnection { connection in try await apply(connection, logger: logger) }
+    /// `through`: the last version to apply (tests of a migration start from the one before).
+    static func apply(_ client: PostgresClient, through last: Int = .max, logger: Logger) async throws -> [Int] {
+        try await client.withConnection { connection in try await apply(connection, through: last, logger: logger) }
     }
 
-    static func apply(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    static func apply(_ connection: PostgresConnection, through last: Int = .max, logger: Logger) async throws -> [Int] {
         _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
         do {
-            let applied = try await applyLocked(connection, logger: logger)
+            let applied = try await applyLocked(connection, through: last, logger: logger)
             _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
             try await PostgresPartitions.ensure(connection, logger: logger)
             return applied
@@ -44,7 +46,7 @@ public enum PostgresMigrations {
         }
     }
 
-    static func applyLocked(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    static func applyLocked(_ connection: PostgresConnection, through last: Int, logger: Logger) async throws -> [Int] {
         _ = try await connection.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL DEFAULT now())
@@ -55,7 +57,7 @@ public enum PostgresMigrations {
             current = version
         }
         var applied: [Int] = []
-        for migration in all where migration.version > current {
+        for migration in all where migration.version > current && migration.version <= last {
             try await connection.withTransaction(logger: logger) { transaction in
                 // The extended protocol takes one statement at a time.
                 for statement in statements(migration.sql) {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TrackerCore
 @testable import TrackerPostgres
@@ -70,6 +71,63 @@ struct PostgresEventStoreTests {
         }
     }
 
+    /// `vid` and `sid` are uuid columns: any identifier a client sends still reads back as sent,
+    /// through COPY and through the INSERT fallback, and a non-UUID one is md5(value)::uuid.
+    @Test func identitiesAreUUIDColumnsThatGiveBackWhatWasSent() async throws {
+        try await PostgresTestServer.withFreshDatabase { url in
+            try await PostgresTestServer.withStore(url) { store in
+                let sent = ["01900000-0000-7000-8000-000000000001", "3D0BE300-CBD2-11E8-AA59-FFD128A54D91",
+                            "custom-visitor-42", "tab\tand\\backslash", "3d0be300-cbd2-11e8-aa59-ffd128a54d9"]
+                var events = sent.enumerated().map { EventBuilder.event($0.offset, at: Double($0.offset), vid: $0.element, sid: $0.element) }
+                events[0][.w] = 1e12
+                events[0][.h] = -1e12
+                try await store.append(Array(events.prefix(2)))
+                try await store.append(events)  // a replay: the fallback INSERT stores the other three
+                let back = try await store.events(EventQuery())
+                #expect(back.map { $0[.vid] } == sent)
+                #expect(back.map { $0[.sid] } == sent)
+                #expect(back[0][.w] == Double(Int32.max) && back[0][.h] == Double(Int32.min))
+                let types = try await PostgresTestServer.texts(url, "SELECT data_type FROM information_schema.columns "
+                    + "WHERE table_name = 'events' AND column_name IN ('vid', 'sid', 'w') ORDER BY column_name")
+                #expect(types == ["uuid", "uuid", "integer"])
+                let derived = try await PostgresTestServer.texts(url, "SELECT count(*)::text FROM events WHERE vid = md5(vid_text)::uuid")
+                #expect(derived == ["4"])
+                #expect(try await PostgresTestServer.texts(url, "SELECT count(DISTINCT vid)::text FROM events") == ["5"])
+            }
+        }
+    }
+
+    /// Migration 6 turns stored text identities into uuids the same way new rows are written.
+    @Test func migrationSixConvertsStoredIdentities() async throws {
+        try await PostgresTestServer.withFreshDatabase { url in
+            let store = try PostgresEventStore(url: url, maxConnections: 2)
+            let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await store.run() }
+                defer { group.cancelAll() }
+                do {
+                    try await store.migrate(through: 5)
+                    try await PostgresTestServer.admin(url, """
+                        INSERT INTO events (eid, created, vid, sid, w) VALUES
+                        ('01900000-0000-7000-8000-000000000001', '2026-11-01T10:00:00Z', '3d0be300-cbd2-11e8-aa59-ffd128a54d91', 'custom', 99999999999),
+                        ('01900000-0000-7000-8000-000000000002', '2026-11-01T10:00:01Z', 'Custom-Visitor', NULL, 1280)
+                        """)
+                    #expect(try await store.migrate() == [6])
+                    let back = try await store.events(EventQuery())
+                    #expect(back.map { $0[.vid] } == ["3d0be300-cbd2-11e8-aa59-ffd128a54d91", "Custom-Visitor"])
+                    #expect(back.map { $0[.sid] } == ["custom", nil])
+                    #expect(back.map { $0[.w] } == [Double(Int32.max), 1280])
+                    // A new event of the same visitor lands on the same uuid.
+                    try await store.append([EventBuilder.event(3, at: 0, vid: "Custom-Visitor")])
+                    #expect(try await PostgresTestServer.texts(url, "SELECT count(DISTINCT vid)::text FROM events") == ["2"])
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try outcome.get()
+        }
+    }
+
     @Test func largeBatchesAreSplitUnderTheParameterLimit() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await store.append((0..<2_500).map { EventBuilder.event($0) })
@@ -81,7 +139,9 @@ struct PostgresEventStoreTests {
 /// What needs no server: addresses and the error contract when the server is down.
 @Suite struct PostgresURLTests {
     @Test func aServerThatIsDownIsUnavailable() async throws {
-        let store = try PostgresEventStore(url: "postgres://postgres@127.0.0.1:1/none")
+        var quiet = Logger(label: "tracker.postgres")
+        quiet.logLevel = .critical  // the pool's every failed reconnection is expected here
+        let store = try PostgresEventStore(url: "postgres://postgres@127.0.0.1:1/none", logger: quiet)
         let outcome: Result<Void, StorageError> = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await store.run() }
             defer { group.cancelAll() }
