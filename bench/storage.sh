@@ -72,4 +72,4 @@ want sqlite && printf '%-10s %14s %10s %14s\n' sqlite "$(time3 sqlite3 "$SERVICE
 want postgres && printf '%-10s %14s %10s %14s\n' postgres "$(time3 psql "$PG" -Atc "${Q[pg_uv]}")" "$(time3 psql "$PG" -Atc "${Q[pg_pages]}")" \
   "$(time3 psql "$PG" -Atc "${Q[pg_refs]}")"
 want clickhouse && printf '%-10s %14s %10s %14s\n' clickhouse "$(time3 ch "${Q[ch_uv]}")" "$(time3 ch "${Q[ch_pages]}")" "$(time3 ch "${Q[ch_refs]}")"
-want sqlite && echo "(site0 holds $(sqlite3 "$SERVICES/bench.sqlite" "SELECT count(*) FROM events WHERE $SITE") events in the window)"
+if want sqlite; then echo "(site0 holds $(sqlite3 "$SERVICES/bench.sqlite" "SELECT count(*) FROM events WHERE $SITE") events in the window)"; fi

@@ -82,3 +82,16 @@ XML
   cat "$dir/stdout.log" "$dir/log/server.err.log" >&2 2>/dev/null || true
   return 1
 }
+
+# start_chdb DIR PORT: a current ClickHouse engine (chDB, PyPI `chdb-core`) behind ClickHouse's
+# HTTP interface (Tests/TrackerClickHouseTests/chdb_http.py); returns 1 when chDB is missing.
+start_chdb() {
+  python3 -c "import chdb" 2>/dev/null || return 1
+  mkdir -p "$1"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../Tests/TrackerClickHouseTests/chdb_http.py" "$1/db" "$2" >"$1/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 150); do curl -sf "http://127.0.0.1:$2/ping" >/dev/null && return 0; sleep 0.1; done
+  echo "chDB did not start:" >&2
+  cat "$1/log" >&2
+  return 1
+}

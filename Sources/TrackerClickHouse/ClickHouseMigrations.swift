@@ -6,10 +6,21 @@ import TrackerStorage
 /// its local table and the Distributed table in front of all), or once `ON CLUSTER` when the
 /// shards' HTTP addresses are not configured (that needs ClickHouse's distributed DDL, ZooKeeper).
 enum ClickHouseMigrations {
-    static let all: [(version: Int, sql: String, clusteredOnly: Bool)] = [
-        (1, String(decoding: PackageResources._001_events_sql, as: UTF8.self), false),
-        (2, String(decoding: PackageResources._002_distributed_sql, as: UTF8.self), true),
-        (3, String(decoding: PackageResources._003_server_messages_sql, as: UTF8.self), false),
+    struct Step {
+        let version: Int
+        let sql: String
+        /// Skipped on a single server.
+        var clusteredOnly = false
+        /// The first major version of ClickHouse that runs it; older servers skip it without
+        /// recording it, so it runs once they are upgraded.
+        var sinceMajor = 0
+    }
+
+    static let all: [Step] = [
+        Step(version: 1, sql: String(decoding: PackageResources._001_events_sql, as: UTF8.self)),
+        Step(version: 2, sql: String(decoding: PackageResources._002_distributed_sql, as: UTF8.self), clusteredOnly: true),
+        Step(version: 3, sql: String(decoding: PackageResources._003_server_messages_sql, as: UTF8.self)),
+        Step(version: 4, sql: String(decoding: PackageResources._004_modern_types_sql, as: UTF8.self), sinceMajor: 20),
     ]
 
     /// Applies what is missing; returns the versions applied now.
@@ -23,18 +34,26 @@ enum ClickHouseMigrations {
             """)
         let done = Set(try await client.rows("SELECT version FROM \(client.table("schema_migrations")) FINAL")
             .compactMap { $0["version"]?.number.map(Int.init) })
+        // The oldest server decides: every shard must understand what a step creates.
+        var major = Int.max
+        for target in targets { major = min(major, majorVersion(try await target.version())) }
         var applied: [Int] = []
-        for (version, sql, clusteredOnly) in all where !done.contains(version) {
-            if !clusteredOnly || layout.cluster != nil {
-                for statement in statements(sql) {
+        for step in all where !done.contains(step.version) && major >= step.sinceMajor {
+            if !step.clusteredOnly || layout.cluster != nil {
+                for statement in statements(step.sql) {
                     let text = layout.expand(statement, database: client.database, onCluster: onCluster)
                     for target in targets { try await target.execute(text) }
                 }
             }
-            try await client.execute("INSERT INTO \(client.table("schema_migrations")) (version, applied) VALUES (\(version), now())")
-            applied.append(version)
+            try await client.execute("INSERT INTO \(client.table("schema_migrations")) (version, applied) VALUES (\(step.version), now())")
+            applied.append(step.version)
         }
         return applied
+    }
+
+    /// `18` of `18.16.1`; 0 when unreadable (only steps for every version run then).
+    static func majorVersion(_ version: String) -> Int {
+        Int(version.split(separator: ".").first ?? "") ?? 0
     }
 
     /// The file's statements, without its comment lines.
