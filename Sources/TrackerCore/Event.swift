@@ -8,6 +8,23 @@ public enum EventField: String, CaseIterable, Sendable, Codable {
     case rid, relation, gaid, idfa, msid, fbid, ehash, chash, uhash, outcome, route
 }
 
+/// Fields key the dictionaries of every event, so their hashing is on the hot path: a String-backed
+/// enum hashes and compares its raw String by default (RawRepresentable's implementations); these
+/// use the case's one-byte tag instead.
+extension EventField {
+    /// The case's place in the declaration (0, 1, ...): its one-byte representation.
+    @inlinable public var tag: UInt8 { unsafeBitCast(self, to: UInt8.self) }
+    @inlinable public static func == (lhs: Self, rhs: Self) -> Bool { lhs.tag == rhs.tag }
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(tag) }
+}
+
+extension NumericField {
+    /// The case's place in the declaration (0, 1, ...): its one-byte representation.
+    @inlinable public var tag: UInt8 { unsafeBitCast(self, to: UInt8.self) }
+    @inlinable public static func == (lhs: Self, rhs: Self) -> Bool { lhs.tag == rhs.tag }
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(tag) }
+}
+
 /// Numeric columns. `isInteger` says which are stored as SQL integers.
 public enum NumericField: String, CaseIterable, Sendable, Codable {
     case cflags, duration, score, lat, lon, w, h

@@ -14,10 +14,10 @@ enum EventRowMapping {
 
     static let selectList = columns.joined(separator: ", ")
 
-    static let textParameter: [EventField: Int32] = Dictionary(uniqueKeysWithValues:
-        EventField.allCases.enumerated().map { ($1, Int32(4 + $0)) })
-    static let numberParameter: [NumericField: Int32] = Dictionary(uniqueKeysWithValues:
-        NumericField.allCases.enumerated().map { ($1, Int32(4 + EventField.allCases.count + $0)) })
+    /// A field's parameter follows from its place in the declaration (its tag), as `columns` does.
+    static func textParameter(_ field: EventField) -> Int32 { 4 + Int32(field.tag) }
+    static let firstNumberParameter = Int32(4 + EventField.allCases.count)
+    static func numberParameter(_ field: NumericField) -> Int32 { firstNumberParameter + Int32(field.tag) }
     static let paramsParameter = Int32(4 + EventField.allCases.count + NumericField.allCases.count)
 
     /// Binds only the fields the event has: the statement's bindings are NULL after each reset.
@@ -25,12 +25,12 @@ enum EventRowMapping {
         statement.bind(1, event.eid)
         statement.bind(2, Timestamp.format(event.created))
         statement.bind(3, Int64(event.isServer ? 1 : 0))
-        for (field, value) in event.text { statement.bind(textParameter[field]!, value) }
+        for (field, value) in event.text { statement.bind(textParameter(field), value) }
         for (field, value) in event.numbers {
             if field.isInteger {
-                statement.bind(numberParameter[field]!, Int64(exactly: value.rounded(.towardZero)) ?? 0)
+                statement.bind(numberParameter(field), Int64(exactly: value.rounded(.towardZero)) ?? 0)
             } else {
-                statement.bind(numberParameter[field]!, value)
+                statement.bind(numberParameter(field), value)
             }
         }
         if !event.params.isEmpty { statement.bind(paramsParameter, JSONWriter.serialize(event.params)) }

@@ -51,39 +51,60 @@ enum SQLiteRollupWriter {
 
     static let dailyVisitorSQL = "INSERT OR IGNORE INTO daily_visitors (hhash, day, vid) VALUES (?1, ?2, ?3)"
 
+    /// Values are bound with their own types, not through an array of existentials: this runs for
+    /// every new visitor, session and day on the commit thread.
     static func write(_ batch: RollupBatch, _ statements: WriterStatements) throws(StorageError) {
+        let visitor = statements.visitor
         for (key, span) in batch.visitors {
-            try run(statements.visitor, [
-                key.site, key.vid, Timestamp.format(span.first.created), Timestamp.format(span.last.created), Int64(span.count),
-                span.uid, span.first[.url], span.first[.last], span.first[.source], span.first[.medium],
-                span.first[.campaign], span.first[.country],
-            ])
+            visitor.bind(1, key.site)
+            visitor.bind(2, key.vid)
+            visitor.bind(3, Timestamp.format(span.first.created))
+            visitor.bind(4, Timestamp.format(span.last.created))
+            visitor.bind(5, Int64(span.count))
+            visitor.bind(6, span.uid)
+            visitor.bind(7, span.first[.url])
+            visitor.bind(8, span.first[.last])
+            visitor.bind(9, span.first[.source])
+            visitor.bind(10, span.first[.medium])
+            visitor.bind(11, span.first[.campaign])
+            visitor.bind(12, span.first[.country])
+            try step(visitor)
         }
+        let session = statements.session
         for (key, span) in batch.sessions {
-            try run(statements.session, [
-                key.site, key.sid, span.first[.vid], Timestamp.format(span.first.created), Timestamp.format(span.last.created),
-                Int64(span.count), span.first[.url], span.last[.url], span.first[.last], span.first[.source],
-                span.first[.medium], span.first[.campaign],
-            ])
+            session.bind(1, key.site)
+            session.bind(2, key.sid)
+            session.bind(3, span.first[.vid])
+            session.bind(4, Timestamp.format(span.first.created))
+            session.bind(5, Timestamp.format(span.last.created))
+            session.bind(6, Int64(span.count))
+            session.bind(7, span.first[.url])
+            session.bind(8, span.last[.url])
+            session.bind(9, span.first[.last])
+            session.bind(10, span.first[.source])
+            session.bind(11, span.first[.medium])
+            session.bind(12, span.first[.campaign])
+            try step(session)
         }
+        let daily = statements.dailyEvents
         for (key, count) in batch.dailyEvents {
-            try run(statements.dailyEvents, [key.site, key.day, key.name, Int64(count)])
+            daily.bind(1, key.site)
+            daily.bind(2, key.day)
+            daily.bind(3, key.name)
+            daily.bind(4, Int64(count))
+            try step(daily)
         }
+        let dailyVisitor = statements.dailyVisitor
         for key in batch.dailyVisitors {
-            try run(statements.dailyVisitor, [key.site, key.day, key.vid])
+            dailyVisitor.bind(1, key.site)
+            dailyVisitor.bind(2, key.day)
+            dailyVisitor.bind(3, key.vid)
+            try step(dailyVisitor)
         }
     }
 
-    static func run(_ statement: SQLiteStatement, _ values: [(any Sendable)?]) throws(StorageError) {
+    static func step(_ statement: SQLiteStatement) throws(StorageError) {
         defer { statement.reset() }
-        for (index, value) in values.enumerated() {
-            let position = Int32(index + 1)
-            switch value {
-            case let text as String: statement.bind(position, text)
-            case let number as Int64: statement.bind(position, number)
-            default: statement.bind(position, nil as String?)
-            }
-        }
         _ = try statement.step()
     }
 }
