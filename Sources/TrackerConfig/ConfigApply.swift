@@ -28,6 +28,15 @@ extension TrackerConfiguration {
                     r.problem(path, "expected postgres://user:password@host:port/database")
                 }
             }
+        case "PostgresSchema":
+            if let v = r.string(value, path) {
+                if let first = v.unicodeScalars.first, first.properties.isLowercase || first == "_", v.count <= 63,
+                   v.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0))) || $0 == "_" }) {
+                    postgresSchema = v
+                } else {
+                    r.problem(path, "expected a schema name of lowercase letters, digits and _ (at most 63, not starting with a digit)")
+                }
+            }
         case "ClickHouseURL":
             if let v = r.string(value, path) {
                 if v.hasPrefix("http://") || v.hasPrefix("https://") { clickHouseURL = v } else {

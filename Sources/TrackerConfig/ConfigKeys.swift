@@ -42,6 +42,7 @@ enum ConfigKeys {
         ConfigKey(name: "DataDirectory", kind: .string),
         ConfigKey(name: "StorageBackend", kind: .string),
         ConfigKey(name: "PostgresURL", kind: .string),
+        ConfigKey(name: "PostgresSchema", kind: .string),
         ConfigKey(name: "ClickHouseURL", kind: .string),
         ConfigKey(name: "ClickHouseBatchSize", kind: .int),
         ConfigKey(name: "ClickHouseCluster", kind: .string),

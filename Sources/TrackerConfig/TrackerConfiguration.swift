@@ -9,6 +9,8 @@ public struct TrackerConfiguration: Sendable {
     /// `sqlite` (the embedded default) or `postgres`.
     public var storageBackend = "sqlite"
     public var postgresURL: String?
+    /// The schema holding tracker's tables (created if missing); nil: the server's default (`public`).
+    public var postgresSchema: String?
     /// `http://user:password@host:8123/database` when `storageBackend` is `clickhouse`.
     public var clickHouseURL: String?
     /// Events per ClickHouse insert at most, and the pause after a smaller one.

@@ -14,22 +14,32 @@ public final class PostgresEventStore: EventStore, Service {
     /// How long one operation may take before it fails as `.unavailable`: a server that is down
     /// must turn into 503s at once, not into requests that hang while the pool retries.
     let timeout: Duration
+    let schema: String?
     /// 62 parameters a row; PostgreSQL takes at most 65,535 per statement.
     static let rowsPerStatement = 500
     /// Schema changes may rewrite a large table (migration 2 does): they get minutes, not seconds.
     static let schemaTimeout = Duration.seconds(600)
 
     /// `url`: `postgres://user:password@host:port/database` (`postgresql://` too; password optional).
-    public init(url: String, timeout: Duration = .seconds(5), maxConnections: Int = 8,
+    /// `schema`: where the tables are (created by `migrate` if missing); nil: the server's default.
+    public init(url: String, schema: String? = nil, timeout: Duration = .seconds(5), maxConnections: Int = 8,
                 logger: Logger = Logger(label: "tracker.postgres")) throws(StorageError) {
         let address = try PostgresAddress(url)
         var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.user,
                                                          password: address.password, database: address.database, tls: .disable)
+        configuration.options.additionalStartupParameters = Self.startupParameters(schema)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(3)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
         self.timeout = timeout
+        self.schema = schema
+    }
+
+    /// Every connection's `search_path`: unqualified names (events, partitions, migrations) then
+    /// mean the configured schema, so no statement names it.
+    static func startupParameters(_ schema: String?) -> [(String, String)] {
+        schema.map { [("search_path", "\"\($0)\"")] } ?? []
     }
 
     /// The pool, and the partitions of the coming months made ahead every six hours.
@@ -54,18 +64,18 @@ public final class PostgresEventStore: EventStore, Service {
 
     /// Before the pool runs (at start, or for `tracker migrate`): applies missing migrations and
     /// reads the sessions active since `since`, over one connection of its own.
-    public static func prepare(url: String, sessionsSince since: Date,
+    public static func prepare(url: String, schema: String? = nil, sessionsSince since: Date,
                                logger: Logger = Logger(label: "tracker.postgres")) async throws(StorageError)
         -> (applied: [Int], sessions: [SessionSeed]) {
         let address = try PostgresAddress(url)
-        let store = try PostgresEventStore(url: url, maxConnections: 1, logger: logger)
+        let store = try PostgresEventStore(url: url, schema: schema, maxConnections: 1, logger: logger)
         return try await store.mapped(timeout: schemaTimeout) {
-            let connection = try await PostgresConnection.connect(
-                configuration: .init(host: address.host, port: address.port, username: address.user,
-                                     password: address.password, database: address.database, tls: .disable),
-                id: 0, logger: logger)
+            var configuration = PostgresConnection.Configuration(host: address.host, port: address.port, username: address.user,
+                                                                 password: address.password, database: address.database, tls: .disable)
+            configuration.options.additionalStartupParameters = startupParameters(schema)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             do {
-                let applied = try await PostgresMigrations.apply(connection, logger: logger)
+                let applied = try await PostgresMigrations.apply(connection, schema: schema, logger: logger)
                 let sessions = try await Self.sessions(since: since, on: connection, logger: logger)
                 try await connection.close()
                 return (applied, sessions)
@@ -96,7 +106,7 @@ public final class PostgresEventStore: EventStore, Service {
         // itself gets the long one.
         try await mapped { [self] in _ = try await client.query("SELECT 1", logger: logger) }
         return try await mapped(timeout: Self.schemaTimeout) { [self] in
-            try await PostgresMigrations.apply(client, through: last, logger: logger)
+            try await PostgresMigrations.apply(client, schema: schema, through: last, logger: logger)
         }
     }
 

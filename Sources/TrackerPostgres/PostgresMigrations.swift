@@ -29,14 +29,15 @@ public enum PostgresMigrations {
     }
 
     /// `through`: the last version to apply (tests of a migration start from the one before).
-    static func apply(_ client: PostgresClient, through last: Int = .max, logger: Logger) async throws -> [Int] {
-        try await client.withConnection { connection in try await apply(connection, through: last, logger: logger) }
+    static func apply(_ client: PostgresClient, schema: String?, through last: Int = .max, logger: Logger) async throws -> [Int] {
+        try await client.withConnection { connection in try await apply(connection, schema: schema, through: last, logger: logger) }
     }
 
-    static func apply(_ connection: PostgresConnection, through last: Int = .max, logger: Logger) async throws -> [Int] {
+    /// `schema`: created first when missing (the connection's search_path names it already).
+    static func apply(_ connection: PostgresConnection, schema: String?, through last: Int = .max, logger: Logger) async throws -> [Int] {
         _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
         do {
-            let applied = try await applyLocked(connection, through: last, logger: logger)
+            let applied = try await applyLocked(connection, schema: schema, through: last, logger: logger)
             _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
             try await PostgresPartitions.ensure(connection, logger: logger)
             return applied
@@ -46,7 +47,10 @@ public enum PostgresMigrations {
         }
     }
 
-    static func applyLocked(_ connection: PostgresConnection, through last: Int, logger: Logger) async throws -> [Int] {
+    static func applyLocked(_ connection: PostgresConnection, schema: String?, through last: Int, logger: Logger) async throws -> [Int] {
+        if let schema {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
+        }
         _ = try await connection.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL DEFAULT now())

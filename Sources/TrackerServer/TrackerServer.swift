@@ -172,12 +172,13 @@ public final class TrackerServer: Sendable {
             var sessions: [SessionSeed] = []
             var migrated = false
             do {
-                sessions = try await PostgresEventStore.prepare(url: url, sessionsSince: since, logger: logger).sessions
+                sessions = try await PostgresEventStore.prepare(url: url, schema: configuration.postgresSchema, sessionsSince: since,
+                                                                logger: logger).sessions
                 migrated = true
             } catch {
                 logger.warning("PostgreSQL is not reachable at start (\(error)): events will wait in the spool")
             }
-            let store = try PostgresEventStore(url: url, logger: logger)
+            let store = try PostgresEventStore(url: url, schema: configuration.postgresSchema, logger: logger)
             return try remote(store, name: "postgres", sessions: sessions, services: [store], configuration, logger: logger) {
                 [migrated] in if !migrated { try await store.migrate() }
             }

@@ -95,7 +95,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         if configuration.storageBackend == "postgres", let url = configuration.postgresURL {
-            let prepared = try await PostgresEventStore.prepare(url: url, sessionsSince: Date())
+            let prepared = try await PostgresEventStore.prepare(url: url, schema: configuration.postgresSchema, sessionsSince: Date())
             let applied = prepared.applied.isEmpty ? "nothing to apply" : "applied \(prepared.applied.map(String.init).joined(separator: ", "))"
             print("PostgreSQL: \(applied); schema version \(PostgresMigrations.all.last?.version ?? 0)")
             return
@@ -158,7 +158,7 @@ struct Export: AsyncParsableCommand {
         if create { try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true) }
         switch configuration.storageBackend {
         case "postgres":
-            let store = try PostgresEventStore(url: configuration.postgresURL ?? "")
+            let store = try PostgresEventStore(url: configuration.postgresURL ?? "", schema: configuration.postgresSchema)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.run() }
                 defer { group.cancelAll() }

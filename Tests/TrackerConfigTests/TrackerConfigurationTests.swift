@@ -73,6 +73,16 @@ import TrackerCore
         }
     }
 
+    @Test func postgresSchemasAreIdentifiers() throws {
+        let good = try TrackerConfiguration.decode(["PostgresSchema": .string("tracker_2")], environment: [:])
+        #expect(good.postgresSchema == "tracker_2")
+        for bad in ["Tracker", "2nd", "a-b", "x\"; DROP", "", String(repeating: "a", count: 64)] {
+            #expect { try TrackerConfiguration.decode(["PostgresSchema": .string(bad)], environment: [:]) } throws: { error in
+                (error as? ConfigError)?.problems.map(\.path) == ["$.PostgresSchema"]
+            }
+        }
+    }
+
     @Test func badEnvironmentValuesNameTheVariable() {
         #expect { try TrackerConfiguration.decode([:], environment: ["TRACKER_MAXIMUM_CONNECTIONS": "many"]) } throws: { error in
             (error as? ConfigError)?.problems == [ConfigProblem(path: "TRACKER_MAXIMUM_CONNECTIONS", message: "expected a whole number, found a string")]

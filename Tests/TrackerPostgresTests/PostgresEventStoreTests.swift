@@ -128,6 +128,28 @@ struct PostgresEventStoreTests {
         }
     }
 
+    /// `PostgresSchema`: the tables live in a schema of their own, made by the first migration, so
+    /// two trackers can share one database without seeing each other's events.
+    @Test func eachSchemaHoldsItsOwnTables() async throws {
+        try await PostgresTestServer.withFreshDatabase { url in
+            try await PostgresTestServer.withStore(url, schema: "analytics") { store in
+                try await store.append((0..<3).map { EventBuilder.event($0) })
+                #expect(try await store.count(EventQuery()) == 3)
+            }
+            try await PostgresTestServer.withStore(url, schema: "tenant_b") { store in
+                try await store.append([EventBuilder.event(7)])
+                #expect(try await store.count(EventQuery()) == 1)
+            }
+            #expect(try await PostgresTestServer.texts(url, "SELECT count(*)::text FROM analytics.events") == ["3"])
+            #expect(try await PostgresTestServer.texts(url, "SELECT count(*)::text FROM tenant_b.events") == ["1"])
+            #expect(try await PostgresTestServer.texts(url, "SELECT (to_regclass('public.events') IS NULL)::text") == ["true"])
+            let partitions = try await PostgresTestServer.texts(url, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'analytics' AND tablename LIKE 'events_y%'")
+            #expect(partitions == ["5"])
+            let prepared = try await PostgresEventStore.prepare(url: url, schema: "analytics", sessionsSince: .distantPast)
+            #expect(prepared.applied.isEmpty && prepared.sessions.count == 3)
+        }
+    }
+
     @Test func largeBatchesAreSplitUnderTheParameterLimit() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await store.append((0..<2_500).map { EventBuilder.event($0) })

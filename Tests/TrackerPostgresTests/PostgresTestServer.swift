@@ -33,9 +33,9 @@ enum PostgresTestServer {
         try await withFreshDatabase { url in try await withStore(url, body) }
     }
 
-    static func withStore(_ url: String, _ body: (PostgresEventStore) async throws -> Void) async throws {
+    static func withStore(_ url: String, schema: String? = nil, _ body: (PostgresEventStore) async throws -> Void) async throws {
         // Tests run in parallel on one server: small pools stay under its connection limit.
-        let store = try PostgresEventStore(url: url, maxConnections: 2)
+        let store = try PostgresEventStore(url: url, schema: schema, maxConnections: 2)
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await store.run() }
             defer { group.cancelAll() }
