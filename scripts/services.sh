@@ -2,9 +2,14 @@
 # process started is in PIDS and stopped by stop_services (set as the EXIT trap).
 SERVICES=$(mktemp -d)
 PIDS=()
+# SIGINT first (PostgreSQL's fast shutdown); what ignores it (chDB's engine takes SIGINT for itself)
+# gets SIGTERM, then SIGKILL.
 stop_services() {
   for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; done
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; done
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   rm -rf "$SERVICES"
 }
 trap stop_services EXIT

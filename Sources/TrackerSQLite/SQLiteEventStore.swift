@@ -122,9 +122,11 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
 
     public func recentSessions(since: Date) async throws(StorageError) -> [SessionSeed] {
         try await reader.run { (connection) throws(StorageError) in
-            // Each visitor's latest session (bare columns come from the max(ended) row).
+            // Each visitor's latest session: the sid of their latest event (SQLite takes bare
+            // columns from the max(created) row), through the index on created.
             let statement = try connection.prepare("""
-                SELECT hhash, vid, sid, max(ended) FROM sessions WHERE ended >= ?1 GROUP BY hhash, vid ORDER BY 4
+                SELECT coalesce(hhash, ''), vid, sid, max(created) FROM events
+                WHERE created >= ?1 AND vid IS NOT NULL AND sid IS NOT NULL GROUP BY coalesce(hhash, ''), vid ORDER BY 4
                 """)
             statement.bind(1, Timestamp.format(since))
             var result: [SessionSeed] = []

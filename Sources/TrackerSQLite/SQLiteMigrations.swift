@@ -11,6 +11,7 @@ public enum SQLiteMigrations {
         SchemaMigration(version: 2, name: "rollups", sql: PackageResources._002_rollups_sql),
         SchemaMigration(version: 3, name: "server_messages", sql: PackageResources._003_server_messages_sql),
         SchemaMigration(version: 4, name: "links", sql: PackageResources._004_links_sql),
+        SchemaMigration(version: 5, name: "no_sessions_ended_index", sql: PackageResources._005_no_sessions_ended_index_sql),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
