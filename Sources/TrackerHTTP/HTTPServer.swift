@@ -70,7 +70,7 @@ public final class HTTPServer: Service, Sendable {
         }
     }
 
-    /// Settles the bind once; returns the waiters to resume.
+    /// Settles the bind once and resumes whoever waits for it.
     private func settle(_ outcome: Result<Int, any Error>) {
         let waiters = bound.withLock { state -> [CheckedContinuation<Int, any Error>] in
             guard case .waiting(let waiters) = state else { return [] }

@@ -14,7 +14,7 @@ enum PostgresCopyRows {
             tab(&buffer)
             buffer.writeStaticString(event.isServer ? "t" : "f")
             var identityTexts: [String?] = []
-            for field in EventField.allCases {
+            for field in PostgresEventRows.textFields {
                 tab(&buffer)
                 if PostgresIdentity.textColumn(field) != nil {
                     let split = event[field].map(PostgresIdentity.split)
@@ -24,14 +24,14 @@ enum PostgresCopyRows {
                     text(event[field], &buffer)
                 }
             }
-            for field in NumericField.allCases {
+            for field in PostgresEventRows.numberFields {
                 tab(&buffer)
                 guard let value = event[field], value.isFinite else {
                     buffer.writeStaticString("\\N")
                     continue
                 }
                 if field.isInteger {
-                    buffer.writeString(String(PostgresIdentity.integer(field, value)))
+                    buffer.writeString(String(PostgresEventRows.integer(field, value)))
                 } else {
                     buffer.writeString(String(value))
                 }

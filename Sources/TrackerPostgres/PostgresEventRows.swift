@@ -6,6 +6,20 @@ import TrackerStorage
 /// How events map to rows of `events`: columns in one order for inserts and selects, derived from
 /// the field enums as in the SQLite store.
 enum PostgresEventRows {
+    /// The field enums' cases, listed once (`allCases` builds a new array at every call).
+    static let textFields = EventField.allCases
+    static let numberFields = NumericField.allCases
+
+    /// Integer columns of 4 bytes since migration 6 (values are clamped to their range); the
+    /// others take 8.
+    static let narrowIntegers: Set<NumericField> = [.cflags, .w, .h]
+
+    static func integer(_ field: NumericField, _ value: Double) -> Int64 {
+        let whole = value.rounded(.towardZero)
+        guard narrowIntegers.contains(field) else { return Int64(exactly: whole) ?? 0 }
+        return Int64(max(Double(Int32.min), min(Double(Int32.max), whole)))
+    }
+
     static let columns: [String] = ["eid", "created", "server"]
         + EventField.allCases.map(\.rawValue)
         + NumericField.allCases.map(\.rawValue)
@@ -35,7 +49,7 @@ enum PostgresEventRows {
             bindings.append(Timestamp.format(event.created)); placeholders.append(next("::timestamptz"))
             bindings.append(event.isServer); placeholders.append(next())
             var identityTexts: [String?] = []
-            for field in EventField.allCases {
+            for field in textFields {
                 if PostgresIdentity.textColumn(field) != nil {
                     let split = event[field].map(PostgresIdentity.split)
                     bindings.append(split?.uuid); placeholders.append(next("::uuid"))
@@ -44,9 +58,9 @@ enum PostgresEventRows {
                     bindings.append(event[field]); placeholders.append(next())
                 }
             }
-            for field in NumericField.allCases {
+            for field in numberFields {
                 if field.isInteger {
-                    bindings.append(event[field].map { PostgresIdentity.integer(field, $0) })
+                    bindings.append(event[field].map { integer(field, $0) })
                 } else {
                     bindings.append(event[field])
                 }
@@ -86,10 +100,10 @@ enum PostgresEventRows {
         }
         var event = Event(eid: try next().decode(String.self), created: Timestamp.truncated(try next().decode(Date.self)),
                           isServer: try next().decode(Bool.self))
-        for field in EventField.allCases {
+        for field in textFields {
             if let value = try next().decode(String?.self) { event[field] = value }
         }
-        for field in NumericField.allCases {
+        for field in numberFields {
             let cell = next()
             let value = field.isInteger ? try cell.decode(Int64?.self).map(Double.init) : try cell.decode(Double?.self)
             if let value { event[field] = value }

@@ -42,13 +42,4 @@ enum PostgresIdentity {
         default: nil
         }
     }
-
-    /// Integer columns of 4 bytes (values are clamped to their range); the others take 8.
-    static let narrowIntegers: Set<NumericField> = [.cflags, .w, .h]
-
-    static func integer(_ field: NumericField, _ value: Double) -> Int64 {
-        let whole = value.rounded(.towardZero)
-        guard narrowIntegers.contains(field) else { return Int64(exactly: whole) ?? 0 }
-        return Int64(max(Double(Int32.min), min(Double(Int32.max), whole)))
-    }
 }
