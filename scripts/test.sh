@@ -77,5 +77,7 @@ rm -f "$log" "$log.started" "$log.ended"
 
 # The browser tests, unless a subset of the Swift tests was asked for (--filter ...).
 if [ $# -eq 0 ]; then
-  TRACKER_BIN="$(swift build --show-bin-path)/tracker" python3 -m unittest discover -s Tests/browser -v
+  # Bounded like the Swift tests: a browser or driver that hangs fails the run instead of stalling it.
+  TRACKER_BIN="$(swift build --show-bin-path)/tracker" timeout --kill-after=15 "${TRACKER_BROWSER_TEST_TIMEOUT:-900}" \
+    python3 -m unittest discover -s Tests/browser -v
 fi
