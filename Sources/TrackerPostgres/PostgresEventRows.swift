@@ -33,46 +33,13 @@ enum PostgresEventRows {
         + NumericField.allCases.map(\.rawValue)
         + ["params::text", "nparams::text"]).joined(separator: ", ")
 
-    static func insert(_ events: ArraySlice<Event>) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: events.count * columns.count)
-        var rows: [String] = []
-        var index = 0
-        func next(_ cast: String = "") -> String {
-            index += 1
-            return "$\(index)\(cast)"
-        }
-        for event in events {
-            var placeholders: [String] = []
-            bindings.append(event.eid); placeholders.append(next("::uuid"))
-            // As text, exactly as COPY writes it: a Date bound in binary goes through a Double and
-            // can land a microsecond off, and then a replay would not match its (eid, created) key.
-            bindings.append(Timestamp.format(event.created)); placeholders.append(next("::timestamptz"))
-            bindings.append(event.isServer); placeholders.append(next())
-            var identityTexts: [String?] = []
-            for field in textFields {
-                if PostgresIdentity.textColumn(field) != nil {
-                    let split = event[field].map(PostgresIdentity.split)
-                    bindings.append(split?.uuid); placeholders.append(next("::uuid"))
-                    identityTexts.append(split?.text)
-                } else {
-                    bindings.append(event[field]); placeholders.append(next())
-                }
-            }
-            for field in numberFields {
-                if field.isInteger {
-                    bindings.append(event[field].map { integer(field, $0) })
-                } else {
-                    bindings.append(event[field])
-                }
-                placeholders.append(next())
-            }
-            bindings.append(event.params.isEmpty ? nil : JSONWriter.serialize(event.params)); placeholders.append(next("::jsonb"))
-            bindings.append(event.nparams.isEmpty ? nil : JSONWriter.serialize(event.nparams)); placeholders.append(next("::jsonb"))
-            for text in identityTexts { bindings.append(text); placeholders.append(next()) }
-            rows.append("(" + placeholders.joined(separator: ", ") + ")")
-        }
-        return PostgresQuery(unsafeSQL: "INSERT INTO events (\(columns.joined(separator: ", "))) VALUES "
-            + rows.joined(separator: ", ") + " ON CONFLICT (eid, created) DO NOTHING", binds: bindings)
+    /// `json`: the rows as PostgresJSONRows writes them.
+    static func insert(json: String) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(json)
+        let list = columns.joined(separator: ", ")
+        return PostgresQuery(unsafeSQL: "INSERT INTO events (\(list)) SELECT \(list) FROM json_populate_recordset(NULL::events, $1::json) "
+            + "ON CONFLICT (eid, created) DO NOTHING", binds: bindings)
     }
 
     static func select(_ query: EventQuery) -> PostgresQuery {

@@ -6,7 +6,7 @@ import TrackerCore
 import TrackerStorage
 
 /// Events in PostgreSQL (or a server speaking its protocol), through postgres-nio's pooled client.
-/// `append` is one multi-row `INSERT ... ON CONFLICT (eid) DO NOTHING` per chunk, committed before
+/// `append` is one `INSERT ... SELECT FROM json_populate_recordset ... ON CONFLICT DO NOTHING` per batch, committed before
 /// it returns. It is a `Service`: its connection pool runs while `run()` does.
 public final class PostgresEventStore: EventStore, Service {
     let client: PostgresClient
@@ -15,8 +15,6 @@ public final class PostgresEventStore: EventStore, Service {
     /// must turn into 503s at once, not into requests that hang while the pool retries.
     let timeout: Duration
     let schema: String?
-    /// 62 parameters a row; PostgreSQL takes at most 65,535 per statement.
-    static let rowsPerStatement = 500
     /// Schema changes may rewrite a large table (migration 2 does): they get minutes, not seconds.
     static let schemaTimeout = Duration.seconds(600)
 
@@ -110,32 +108,12 @@ public final class PostgresEventStore: EventStore, Service {
         }
     }
 
-    /// One `COPY` per batch (atomic: all rows or none). A batch that holds an event stored before
-    /// (a replay after a lost acknowledgement) makes COPY fail on the unique key; that batch is
-    /// then inserted again with `ON CONFLICT DO NOTHING`, which skips what is there.
+    /// One statement per batch (atomic: all rows or none): the batch as a JSON parameter, rows that
+    /// are stored already (a replay after a lost acknowledgement) skipped by `ON CONFLICT`.
     public func append(_ events: [Event]) async throws(StorageError) {
         guard !events.isEmpty else { return }
-        var rows = ByteBuffer()
-        rows.reserveCapacity(events.count * 400)
-        PostgresCopyRows.write(events[...], into: &rows)
-        let copied = try await mapped { [self, rows] () async throws -> Bool in
-            try await client.withConnection { connection in
-                do {
-                    try await connection.copyFrom(table: "events", columns: PostgresEventRows.columns, logger: logger) { writer in
-                        try await writer.write(rows)
-                    }
-                    return true
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                    return false
-                }
-            }
-        }
-        guard !copied else { return }
-        for start in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
-            let chunk = events[start..<min(start + Self.rowsPerStatement, events.count)]
-            let query = PostgresEventRows.insert(chunk)
-            try await mapped { [self] in _ = try await client.query(query, logger: logger) }
-        }
+        let query = PostgresEventRows.insert(json: PostgresJSONRows.write(events[...]))
+        try await mapped { [self] in _ = try await client.query(query, logger: logger) }
     }
 
     public func events(_ query: EventQuery) async throws(StorageError) -> [Event] {
