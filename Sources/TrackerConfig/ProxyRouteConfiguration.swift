@@ -178,7 +178,12 @@ public struct ProxyRouteConfiguration: Sendable {
         if let set = f["Set"] {
             if case .object(let pairs) = set {
                 for name in pairs.keys.sorted() {
-                    if let value = r.string(pairs[name]!, "\(path).Set.\(name)") { rules.set.append((name: name, value: value)) }
+                    guard let value = r.string(pairs[name]!, "\(path).Set.\(name)") else { continue }
+                    guard HeaderValidation.isValid((name, value)) else {
+                        r.problem("\(path).Set.\(name)", "not a valid header: a name is a token, a value has no control characters")
+                        continue
+                    }
+                    rules.set.append((name: name, value: value))
                 }
             } else {
                 r.problem("\(path).Set", "expected an object of header names to values")

@@ -22,15 +22,21 @@ public enum ASCII {
 
     /// `text` equals `lowercase` (already lower case) ignoring ASCII case, without allocating.
     public static func equalsIgnoringCase(_ text: String, lowercase: String) -> Bool {
-        var a = text.utf8.makeIterator(), b = lowercase.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case (let x?, let y?):
-                if x != y, !(x >= 0x41 && x <= 0x5A && x | 0x20 == y) { return false }
-            default: return false
-            }
+        let a = text.utf8, b = lowercase.utf8
+        guard a.count == b.count else { return false }
+        return a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in equalsIgnoringCase(x, lowercase: y) }
+        }.flatMap { $0 } ?? a.elementsEqual(b) { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
+    }
+
+    /// The same on bytes (header values read in place, without making strings).
+    public static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count == lowercase.count else { return false }
+        for i in 0..<text.count {
+            let x = text[i], y = lowercase[i]
+            if x != y, !(x >= 0x41 && x <= 0x5A && x | 0x20 == y) { return false }
         }
+        return true
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {

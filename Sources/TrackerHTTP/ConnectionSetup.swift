@@ -94,9 +94,12 @@ struct ConnectionSetup: Sendable {
     func http1(_ pipeline: ChannelPipeline.SynchronousOperations) throws {
         let deadline = HeaderDeadline()
         try pipeline.addHandler(HeaderDeadlineHandler(deadline: deadline, timeout: headerTimeout, idleTimeout: idleTimeout))
-        // Pipelined requests are queued by HTTPChannelHandler itself.
-        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true,
-                                                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        // NIO's server pipeline without its helpers: pipelined requests are queued by
+        // HTTPChannelHandler, which also answers malformed requests (400) and checks the headers
+        // of its own answers; proxied answers' headers were checked by the upstream's parser.
+        // The decoder does not tell the encoder request methods: no answer to HEAD is given a body.
+        try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
         try pipeline.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
                                                    accessLog: accessLog, deadline: deadline, listener: facts))
     }

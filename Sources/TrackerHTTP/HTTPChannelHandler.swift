@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TrackerCore
 
 /// Reads one request at a time (NIO's pipelining assistance holds the next one back), enforces the
 /// body limit while reading, hands the request to the responder, and writes its answer on the
@@ -31,6 +32,11 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     var awaitingAnswer = false
     /// Parts of requests that came before the current one was answered (pipelining).
     var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// An answer's head is out and its end not yet: a malformed request then gets no 400 of its own.
+    var responding = false
+    /// The context below NIO's response encoder on an HTTP/1 connection, where proxied answers
+    /// made as bytes are written; nil on HTTP/2 streams.
+    var bytesOutput: ChannelHandlerContext?
     static let maxQueuedParts = 64
 
     init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?,
@@ -45,6 +51,29 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        bytesOutput = try? context.pipeline.syncOperations.context(handlerType: HeaderDeadlineHandler.self)
+    }
+
+    /// A request the parser rejects gets a 400 unless an answer is being written; the decoder then
+    /// closes the connection. (This was NIO's HTTPServerProtocolErrorHandler, which cannot see
+    /// answers written as bytes.)
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError, !responding {
+            responding = true
+            let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["connection": "close", "content-length": "0"])
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    /// The peer's address as text, made once per connection rather than once per request.
+    var peer: String??
+    func peerIP(_ context: ChannelHandlerContext) -> String? {
+        if let peer { return peer }
+        let address = context.channel.remoteAddress?.ipAddress
+        if address != nil { peer = .some(address) }
+        return address
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -91,7 +120,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             exchange = nil
             earlyAnswer = nil
             oversize = false
-            switch responder.proxyDecision(for: head, peerIP: context.channel.remoteAddress?.ipAddress, secure: listener.secure) {
+            switch responder.proxyDecision(for: head, peerIP: peerIP(context), secure: listener.secure) {
             case .forward(let plan)?:
                 let exchange = ProxyExchange(plan: plan, head: head, client: self, loop: context.eventLoop)
                 self.exchange = exchange
@@ -132,7 +161,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body,
-                                      peerIP: context.channel.remoteAddress?.ipAddress, isTLS: listener.secure)
+                                      peerIP: peerIP(context), isTLS: listener.secure)
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             responder.respond(to: request) { response in
@@ -150,6 +179,11 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             response.file?.close()
             return
         }
+        guard response.headers.allSatisfy(HeaderValidation.isValid) else {
+            response.file?.close()
+            return write(.error(.internalServerError, "the answer had a header that cannot be sent"), for: request, context: context)
+        }
+        responding = true
         let keepAlive = request.isKeepAlive && response.headers.first(name: "connection")?.lowercased() != "close"
         var headers = response.headers
         headers.replaceOrAdd(name: "content-length", value: String(response.file?.length ?? response.body.count))
@@ -182,6 +216,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func end(keepAlive: Bool, context: ChannelHandlerContext) {
+        responding = false
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
         answered()

@@ -20,13 +20,7 @@ public struct HTTPRequest: Sendable {
         self.isTLS = isTLS
         self.method = method
         self.uri = uri
-        if let mark = uri.firstIndex(of: "?") {
-            path = String(uri[..<mark])
-            query = String(uri[uri.index(after: mark)...])
-        } else {
-            path = uri
-            query = nil
-        }
+        (path, query) = Self.split(uri)
         self.headers = headers
         self.body = body
         self.peerIP = peerIP
@@ -38,11 +32,20 @@ public struct HTTPRequest: Sendable {
     /// A Host header's name without its port, lower-cased (IPv6 without brackets).
     public static func hostName(_ header: String?) -> String {
         guard let raw = header else { return "" }
-        if raw.hasPrefix("["), let end = raw.firstIndex(of: "]") {
-            return ASCII.lowercased(String(raw[raw.index(after: raw.startIndex)..<end]))
+        let bytes = raw.utf8
+        if bytes.first == UInt8(ascii: "["), let end = bytes.firstIndex(of: UInt8(ascii: "]")) {
+            return ASCII.lowercased(String(raw[bytes.index(after: bytes.startIndex)..<end]))
         }
-        guard let colon = raw.firstIndex(of: ":") else { return ASCII.lowercased(raw) }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return ASCII.lowercased(raw) }
         return ASCII.lowercased(String(raw[..<colon]))
+    }
+
+    /// A request target's path and query (without its `?`), found on the bytes: Character-wise
+    /// search showed in the proxy's profile.
+    public static func split(_ uri: String) -> (path: String, query: String?) {
+        let bytes = uri.utf8
+        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return (uri, nil) }
+        return (String(uri[..<mark]), String(uri[bytes.index(after: mark)...]))
     }
 
     public var cookies: [String: String] {

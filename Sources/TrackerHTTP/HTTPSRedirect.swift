@@ -25,7 +25,7 @@ public struct HTTPSRedirect: HTTPResponder {
     }
 
     func answer(uri: String, host: String?) -> HTTPResponse {
-        let path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        let path = HTTPRequest.split(uri).path
         if let answer = Self.challengeAnswer(path: path, challenges) { return answer }
         let name = HTTPRequest.hostName(host)
         guard !name.isEmpty, name.utf8.allSatisfy(Self.hostByte), uri.hasPrefix("/") else {

@@ -9,7 +9,7 @@ import TrackerStorage
 extension TrackerApplication {
     public func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision? {
         guard !proxies.isEmpty else { return nil }
-        let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
+        let path = HTTPRequest.split(head.uri).path
         guard trackRoute(path) == nil, !Self.ownPaths.contains(path) else { return nil }
         let hostHeader = head.headers.first(name: "host")
         guard let route = proxies.match(host: HTTPRequest.hostName(hostHeader), path: path) else { return nil }
@@ -21,8 +21,9 @@ extension TrackerApplication {
         let peerTrusted = !clientAddress.trustedProxies.isEmpty && (peerIP.flatMap(ClientAddress.bytes).map { bytes in
             clientAddress.trustedProxies.contains { $0.contains(bytes) }
         } ?? false)
-        let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP, isTLS: secure)
-        let client = peerTrusted ? clientIP(request) : peerIP
+        // Made only when a rule needs it: most proxied requests never do.
+        func request() -> HTTPRequest { HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, peerIP: peerIP, isTLS: secure) }
+        let client = peerTrusted ? clientIP(request()) : peerIP
         var extra: HTTPHeaders = [:]
         if !settings.rateLimits.rules.isEmpty,
            let verdict = settings.rateLimits.check(path: path, clientAddress: client, headers: head.headers, now: Self.uptime()) {
@@ -30,7 +31,7 @@ extension TrackerApplication {
                 drops.count(.rateLimited)
                 var response = HTTPResponse.error(.tooManyRequests, DropReason.rateLimited.message)
                 response.headers.add(contentsOf: verdict.headers)
-                return .answer(withCORS(response, request))
+                return .answer(withCORS(response, request()))
             }
             extra.add(contentsOf: verdict.headers)
         }
@@ -41,7 +42,7 @@ extension TrackerApplication {
                 drops.count(.rateLimited)
                 var response = HTTPResponse.text(.tooManyRequests, "API Limit Reached")
                 response.headers.add(name: "retry-after", value: String(wait))
-                return .answer(withCORS(response, request))
+                return .answer(withCORS(response, request()))
             }
         }
         if let limit = configuration.maxBodyBytes, let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limit {
@@ -56,15 +57,16 @@ extension TrackerApplication {
             client: ProxyHeaders.Client(peer: peerIP, peerTrusted: peerTrusted, address: client, proto: https ? "https" : "http",
                                         host: hostHeader),
             responseHeaders: extra)
-        if configuration.setVisitorCookie, request.cookies["vid"] == nil {
-            let host = request.host
+        if configuration.setVisitorCookie, request().cookies["vid"] == nil {
+            let host = HTTPRequest.hostName(hostHeader)
             plan.visitorCookie = { [pipeline, cookie] in
                 let vid = pipeline.mintID()
                 return (vid, cookie.header(vid: vid, requestHost: host, secure: https))
             }
         }
         if configuration.track, !Self.excluded(path, by: configuration.trackExclude) {
-            plan.completed = { [self] record in trackProxied(record, route: route, request: request, client: client, https: https) }
+            let tracked = request()
+            plan.completed = { [self] record in trackProxied(record, route: route, request: tracked, client: client, https: https) }
         }
         return .forward(plan)
     }

@@ -60,6 +60,16 @@ import TrackerCore
         ])
     }
 
+    /// Rule headers are written to sockets as they are: one that would split a message is refused.
+    @Test func headerRulesMustBeValidHeaders() {
+        #expect(problems("""
+        {"Routes": [{"Upstreams": ["http://a:1"], "ResponseHeaders": {"Set": {"X-Ok": "1", "Bad Name": "v", "X-Split": "a\\r\\nSet-Cookie: x=1"}}}]}
+        """) == [
+            "$.Routes[0].ResponseHeaders.Set.Bad Name: not a valid header: a name is a token, a value has no control characters",
+            "$.Routes[0].ResponseHeaders.Set.X-Split: not a valid header: a name is a token, a value has no control characters",
+        ])
+    }
+
     @Test func upstreamsProxyUrlIsTheApiShorthand() throws {
         let config = try decode("""
         {"ProxyUrl": "http://127.0.0.1:9000/ignored", "ProxyUrlFilter": ".*(login|css)", "ProxyForceJson": true,

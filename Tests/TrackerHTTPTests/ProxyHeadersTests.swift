@@ -1,6 +1,8 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 import TrackerConfig
+import TrackerCore
 @testable import TrackerHTTP
 
 @Suite struct ProxyHeadersTests {
@@ -54,6 +56,38 @@ import TrackerConfig
         let replaced = ProxyHeaders.request(head, route: route { $0.passHost = false; $0.forceJSON = true }, upstream: upstream, client: untrusted)
         #expect(replaced.headers["host"] == ["10.0.0.5:3000"] && replaced.headers["x-forwarded-host"] == ["shop.example.com"])
         #expect(replaced.headers["content-type"] == ["application/json"])
+    }
+
+    /// The bytes sent upstream are the head `request` describes, written out; framing as NIO's
+    /// encoder set it before the bytes path replaced it.
+    @Test func theBytesSentUpstreamAreTheRequestHeadWrittenOut() {
+        let cases: [(HTTPRequestHead, ProxyRouteConfiguration, Bool)] = [
+            (HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/items?x=1", headers: ["Host": "a.example", "Accept": "*/*"]), route(), false),
+            (HTTPRequestHead(version: .http1_1, method: .POST, uri: "/api/x", headers: ["Host": "a", "Transfer-Encoding": "chunked"]), route(), true),
+            (HTTPRequestHead(version: .http1_1, method: .POST, uri: "/api/x", headers: ["Host": "a", "Content-Length": "3"]), route(), false),
+            // An HTTP/2 request's length may be unsaid: a POST goes chunked, a GET without a body not.
+            (HTTPRequestHead(version: .init(major: 2, minor: 0), method: .POST, uri: "/api/x", headers: ["Host": "a"]), route(), true),
+            (HTTPRequestHead(version: .http1_1, method: .TRACE, uri: "/api/x", headers: ["Host": "a", "Content-Length": "3"]), route(), false),
+            (HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/users", headers: ["Host": "a", "X-Drop": "1"]),
+             route { $0.stripPrefix = true; $0.requestHeaders.set = [("X-Added", "yes")]; $0.requestHeaders.remove = ["x-drop"] }, false),
+        ]
+        for (head, route, chunked) in cases {
+            let expected = ProxyHeaders.request(head, route: route, upstream: upstream, client: untrusted)
+            let (bytes, isChunked) = ProxyHeaders.requestBytes(head, route: route, upstream: upstream, client: untrusted, allocator: .init())
+            var text = "\(expected.method.rawValue) \(expected.uri) HTTP/1.1\r\n"
+            for (name, value) in expected.headers { text += "\(name): \(value)\r\n" }
+            #expect(String(buffer: bytes) == text + "\r\n")
+            #expect(isChunked == chunked && expected.headers.contains(name: "transfer-encoding") == chunked)
+        }
+        let trace = ProxyHeaders.request(cases[4].0, route: route(), upstream: upstream, client: untrusted)
+        #expect(!trace.headers.contains(name: "content-length"))
+    }
+
+    @Test func answersWithHeadersThatWouldSplitThemAreRefused() {
+        #expect(HeaderValidation.isValid(("location", "https://a.example/?q=\"x\"\t")))
+        #expect(!HeaderValidation.isValid(("location", "https://a.example/\r\nset-cookie: x=1")))
+        #expect(!HeaderValidation.isValid(("x-value", "a\u{0}b")))
+        #expect(!HeaderValidation.isValid(("bad name", "v")) && !HeaderValidation.isValid(("", "v")))
     }
 
     @Test func webSocketUpgradesKeepTheirHeadersUnlessTheRouteRefuses() {

@@ -173,9 +173,11 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     func send(_ status: HTTPResponseStatus, _ body: String, type: String, _ request: HTTPRequestHead, _ context: ChannelHandlerContext) {
         let headers = HTTPHeaders([("content-type", type), ("content-length", String(body.utf8.count)), ("x-backend", name)])
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
-        buffer.writeString(body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if status.mayHaveResponseBody {
+            var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+            buffer.writeString(body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 

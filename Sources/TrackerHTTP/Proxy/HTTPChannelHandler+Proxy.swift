@@ -16,7 +16,17 @@ extension HTTPChannelHandler {
         if on { context?.read() }
     }
 
+    func proxyHead(bytes: ByteBuffer) {
+        responding = true
+        bytesOutput?.write(NIOAny(bytes), promise: nil)
+    }
+
+    func proxyBody(bytes: ByteBuffer) {
+        bytesOutput?.write(NIOAny(bytes), promise: nil)
+    }
+
     func proxyHead(_ head: HTTPResponseHead) {
+        responding = true
         var head = head
         if let hsts = listener.hsts, !head.headers.contains(name: "strict-transport-security") {
             head.headers.add(name: "strict-transport-security", value: hsts)
@@ -32,10 +42,12 @@ extension HTTPChannelHandler {
         context?.flush()
     }
 
-    func proxyEnd(status: Int, bytes: Int, close: Bool) {
+    func proxyEnd(status: Int, bytes: Int, close: Bool, direct: Bool) {
         guard let context, let request = exchange?.head else { return }
         if let accessLog { logProxied(accessLog, request, status: status, bytes: bytes, context) }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        responding = false
+        let done = direct ? (bytesOutput ?? context).writeAndFlush(NIOAny(ByteBuffer()))
+                          : context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
         answered()
         finish(done, close: close, channel: context.channel)

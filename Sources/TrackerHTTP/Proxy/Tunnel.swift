@@ -82,8 +82,6 @@ extension HTTPChannelHandler {
         let channel = context.channel
         do {
             try server.addHandler(upstreamSide)
-            _ = server.removeHandler(try server.handler(type: HTTPRequestEncoder.self))
-            if let h = try? server.handler(type: NIOHTTPRequestHeadersValidator.self) { _ = server.removeHandler(h) }
             _ = server.removeHandler(name: "upstream")
             try client.addHandler(clientSide)
             _ = client.removeHandler(try client.handler(type: HTTPResponseEncoder.self))
@@ -93,7 +91,7 @@ extension HTTPChannelHandler {
             if let h = try? client.handler(type: IdleStateHandler.self) { _ = client.removeHandler(h) }
             if let h = try? client.handler(type: HeaderDeadlineHandler.self) { _ = client.removeHandler(h) }
             // The decoders go last: what they read beyond the HTTP message passes to the tunnel.
-            _ = server.removeHandler(try server.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
+            _ = server.removeHandler(try server.handler(type: ByteToMessageHandler<UpstreamResponseDecoder>.self))
             _ = client.removeHandler(self)
             _ = client.removeHandler(try client.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
         } catch {

@@ -18,6 +18,10 @@ final class UpstreamConnection: @unchecked Sendable {
     /// Whether the last answer allows another request on this connection.
     var keepAlive = true
     let handler: UpstreamHandler
+    /// The response parser, told each request's method (a HEAD answer has no body).
+    let responses: HTTPResponseDecoder
+    /// The request being sent has a chunked body.
+    var chunked = false
     /// When the request was sent in full and no answer has begun since; checked by a watchdog,
     /// one repeating task per connection instead of a timer per request.
     var awaitingSince: NIODeadline?
@@ -25,10 +29,11 @@ final class UpstreamConnection: @unchecked Sendable {
     /// or mid-answer (not while an answer is awaited: that is the response timeout's).
     var lastActivity = NIODeadline.now()
 
-    init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler) {
+    init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler, responses: HTTPResponseDecoder) {
         self.channel = channel
         self.upstream = upstream
         self.handler = handler
+        self.responses = responses
     }
 
     func watch(responseTimeout: TimeAmount, idleTimeout: TimeAmount) {
@@ -47,9 +52,33 @@ final class UpstreamConnection: @unchecked Sendable {
         channel.closeFuture.whenComplete { _ in task.cancel() }
     }
 
-    func write(_ part: HTTPClientRequestPart) {
+    /// Requests go out as bytes made here (ProxyHeaders.requestBytes), not through NIO's encoder.
+    func sendHead(_ bytes: ByteBuffer, method: HTTPMethod, chunked: Bool) {
+        responses.write(data: .head(HTTPRequestHead(version: .http1_1, method: method, uri: "")))
+        self.chunked = chunked
+        write(bytes)
+    }
+
+    func sendBody(_ buffer: ByteBuffer) {
+        guard chunked else { return write(buffer) }
+        // An empty chunk would end the body.
+        guard buffer.readableBytes > 0 else { return }
+        write(ByteBuffer(string: String(buffer.readableBytes, radix: 16) + "\r\n"))
+        write(buffer)
+        write(Self.crlf)
+    }
+
+    func sendEnd() {
+        if chunked { write(Self.lastChunk) }
+        chunked = false
+    }
+
+    static let crlf = ByteBuffer(string: "\r\n")
+    static let lastChunk = ByteBuffer(string: "0\r\n\r\n")
+
+    func write(_ bytes: ByteBuffer) {
         lastActivity = .now()
-        handler.context?.write(handler.wrapOutboundOut(part), promise: nil)
+        handler.context?.write(handler.wrapOutboundOut(bytes), promise: nil)
     }
 
     func flush() {
@@ -75,15 +104,16 @@ final class UpstreamConnection: @unchecked Sendable {
                         let serverName = address.host.contains(":") || address.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : address.host
                         try sync.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
-                    // Headers sent upstream were validated when the client's request was parsed.
-                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
-                    try sync.addHandler(UpstreamHandler(), name: "upstream")
+                    // Requests are written as bytes (no encoder); the parser learns each method from the connection.
+                    let responses = HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)
+                    try sync.addHandler(ByteToMessageHandler(UpstreamResponseDecoder(parser: responses)))
+                    try sync.addHandler(UpstreamHandler(responses: responses), name: "upstream")
                 }
             }
             .connect(host: address.host, port: address.port)
             .flatMapThrowing { channel in
                 let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-                let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler)
+                let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler, responses: handler.responses)
                 handler.connection = connection
                 connection.watch(responseTimeout: responseTimeout, idleTimeout: idleTimeout)
                 return connection
@@ -94,10 +124,15 @@ final class UpstreamConnection: @unchecked Sendable {
 /// Passes the upstream's response parts and connection events to the exchange in progress.
 final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundOut = ByteBuffer
 
     weak var connection: UpstreamConnection?
     var context: ChannelHandlerContext?
+    let responses: HTTPResponseDecoder
+
+    init(responses: HTTPResponseDecoder) {
+        self.responses = responses
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -142,5 +177,23 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+/// NIO's response parser without its watch on outgoing writes, which expects request parts: the
+/// connection writes bytes and tells the parser each request's method itself.
+struct UpstreamResponseDecoder: ByteToMessageDecoder {
+    typealias InboundOut = HTTPClientResponsePart
+    let parser: HTTPResponseDecoder
+
+    func decoderAdded(context: ChannelHandlerContext) { parser.decoderAdded(context: context) }
+    func decoderRemoved(context: ChannelHandlerContext) { parser.decoderRemoved(context: context) }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        try parser.decode(context: context, buffer: &buffer)
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try parser.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
     }
 }
