@@ -68,7 +68,9 @@ for round in $(seq "$ROUNDS"); do
   read -r n nm np < <(rate "http://127.0.0.1:$NGINX_PORT/api/items")
   read -r t tm tp < <(rate "http://127.0.0.1:$TRACKER_PORT/api/items")
   printf '%-5s %10s %8s %8s | %10s %8s %8s | %6.3f\n' "$round" "$n" "$nm" "$np" "$t" "$tm" "$tp" "$(echo "$t / $n" | bc -l)"
+  echo "$t / $n" | bc -l >> "$WORK/ratios"
 done
+echo "median tracker/nginx: $(sort -n "$WORK/ratios" | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')"
 
 # Peak resident memory (VmHWM) of each proxy before and after 1 GiB each way.
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }

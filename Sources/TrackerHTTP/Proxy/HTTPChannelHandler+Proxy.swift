@@ -16,11 +16,6 @@ extension HTTPChannelHandler {
         if on { context?.read() }
     }
 
-    func proxyHead(bytes: ByteBuffer) {
-        responding = true
-        bytesOutput?.write(NIOAny(bytes), promise: nil)
-    }
-
     func proxyBody(bytes: ByteBuffer) {
         bytesOutput?.write(NIOAny(bytes), promise: nil)
     }
@@ -42,11 +37,11 @@ extension HTTPChannelHandler {
         context?.flush()
     }
 
-    func proxyEnd(status: Int, bytes: Int, close: Bool, direct: Bool) {
+    func proxyEnd(status: Int, bytes: Int, close: Bool, direct: Bool, last: ByteBuffer? = nil) {
         guard let context, let request = exchange?.head else { return }
         if let accessLog { logProxied(accessLog, request, status: status, bytes: bytes, context) }
         responding = false
-        let done = direct ? (bytesOutput ?? context).writeAndFlush(NIOAny(ByteBuffer()))
+        let done = direct ? (bytesOutput ?? context).writeAndFlush(NIOAny(last ?? ByteBuffer()))
                           : context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.answered()
         answered()

@@ -26,6 +26,10 @@ final class ProxyExchange {
     var responseStarted = false
     /// The answer goes to the client as bytes, past NIO's encoder (see `directHead`).
     var direct = false
+    /// Direct bytes not written yet: the head and the small body parts of one upstream read go
+    /// out as one write (one buffer, one system call, one promise).
+    var held: ByteBuffer?
+    static let holdLimit = 16 * 1024
     var upgrading = false
     var closeClientAfter = false
     var finished = false
@@ -166,7 +170,9 @@ final class ProxyExchange {
         if let client, client.bytesOutput != nil,
            let bytes = directHead(upstreamHead, hsts: client.listener.hsts, allocator: connection.channel.allocator) {
             direct = true
-            return client.proxyHead(bytes: bytes)
+            client.responding = true
+            held = bytes
+            return
         }
         var out = ProxyHeaders.response(upstreamHead, route: route.configuration, version: head.version)
         for (name, value) in plan.responseHeaders where !out.headers.contains(name: name) {
@@ -214,11 +220,33 @@ final class ProxyExchange {
     func upstreamBody(_ buffer: ByteBuffer) {
         guard !finished else { return }
         bytesOut += buffer.readableBytes
-        if direct { client?.proxyBody(bytes: buffer) } else { client?.proxyBody(buffer) }
+        if direct {
+            if var bytes = held {
+                held = nil
+                if bytes.readableBytes + buffer.readableBytes <= Self.holdLimit {
+                    bytes.writeImmutableBuffer(buffer)
+                    held = bytes
+                    return
+                }
+                client?.proxyBody(bytes: bytes)
+            }
+            client?.proxyBody(bytes: buffer)
+        } else {
+            client?.proxyBody(buffer)
+        }
         if !(client?.isWritable ?? true) {
             connection?.setReading(false)
             client?.flush()
         }
+    }
+
+    /// The upstream's read batch is over: what it sent goes out to the client.
+    func upstreamReadComplete() {
+        if let bytes = held {
+            held = nil
+            client?.proxyBody(bytes: bytes)
+        }
+        client?.flush()
     }
 
     func upstreamEnd() {
@@ -227,7 +255,9 @@ final class ProxyExchange {
         // An answer before the whole request was read leaves the rest of it unread on both sides.
         if !clientEnded { closeClientAfter = true }
         release(connection, reusable: clientEnded && connection.keepAlive)
-        client?.proxyEnd(status: status, bytes: bytesOut, close: closeClientAfter, direct: direct)
+        let last = held
+        held = nil
+        client?.proxyEnd(status: status, bytes: bytesOut, close: closeClientAfter, direct: direct, last: last)
         complete()
     }
 

@@ -143,7 +143,6 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection?.lastActivity = .now()
         guard let exchange = connection?.exchange else {
             // An idle connection must not speak: close it rather than hand its bytes to the next one.
             context.close(promise: nil)
@@ -158,7 +157,8 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Body parts are written as they come and flushed once per read batch.
     func channelReadComplete(context: ChannelHandlerContext) {
-        connection?.exchange?.client?.flush()
+        connection?.lastActivity = .now()
+        connection?.exchange?.upstreamReadComplete()
         context.fireChannelReadComplete()
     }
 
