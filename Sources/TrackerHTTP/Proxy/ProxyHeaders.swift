@@ -201,31 +201,3 @@ public enum ProxyHeaders {
         return bare ? value : "\"" + value + "\""
     }
 }
-
-/// Where request headers are written: a header list (tests, routes with header rules) or bytes.
-protocol HeaderSink {
-    mutating func add(name: String, value: String)
-}
-
-extension HTTPHeaders: HeaderSink {}
-
-/// Headers as HTTP/1.1 lines. Names and values come from the parsed request or are our own, so
-/// they need no validation again.
-struct HeadWriter: HeaderSink {
-    var buffer: ByteBuffer
-
-    mutating func add(name: String, value: String) {
-        buffer.writeString(name)
-        buffer.writeStaticString(": ")
-        buffer.writeString(value)
-        buffer.writeStaticString("\r\n")
-    }
-
-    mutating func statusLine(version: HTTPVersion, status: HTTPResponseStatus) {
-        if version == .http1_1, status == .ok {
-            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
-            return
-        }
-        buffer.writeString("HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n")
-    }
-}

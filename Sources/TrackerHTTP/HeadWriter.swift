@@ -1,0 +1,31 @@
+import NIOCore
+import NIOHTTP1
+
+/// Where request headers are written: a header list (tests, routes with header rules) or bytes.
+protocol HeaderSink {
+    mutating func add(name: String, value: String)
+}
+
+extension HTTPHeaders: HeaderSink {}
+
+/// A message head as HTTP/1.1 bytes, for what is written past NIO's encoder (proxied heads, the
+/// server's own answers). Names and values come from a parsed message, or are our own and
+/// checked by `HeaderValidation`, so they are not validated again here.
+struct HeadWriter: HeaderSink {
+    var buffer: ByteBuffer
+
+    mutating func add(name: String, value: String) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
+    }
+
+    mutating func statusLine(version: HTTPVersion, status: HTTPResponseStatus) {
+        if version == .http1_1, status == .ok {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+            return
+        }
+        buffer.writeString("HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n")
+    }
+}
