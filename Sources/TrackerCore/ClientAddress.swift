@@ -49,7 +49,7 @@ public struct ClientAddress: Sendable {
 
     public func resolve(peer: String?, forwardedFor: [String]) -> String? {
         // The common case, a direct IPv4 peer and no proxies to trust, needs no parsing.
-        if trustedProxies.isEmpty, let peer, !peer.contains(":") { return peer }
+        if trustedProxies.isEmpty, let peer, !peer.utf8.contains(UInt8(ascii: ":")) { return peer }
         guard let peer, let peerBytes = Self.bytes(peer) else { return peer }
         guard isTrusted(peerBytes) else { return Self.text(peerBytes) }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }

@@ -14,10 +14,36 @@ public enum TimeUUID {
                            b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
-    /// Parses a UUID in canonical text form, case-insensitively; nil for anything else.
+    /// Parses a UUID in canonical text form, case-insensitively; nil for anything else. By hand:
+    /// Foundation's parser was a fiftieth of a JSON event's cost (the cookies' ids are parsed on
+    /// every request).
     public static func parse(_ text: String) -> UUID? {
-        guard text.utf8.count == 36 else { return nil }
-        return UUID(uuidString: text)
+        var text = text
+        return text.withUTF8 { bytes -> UUID? in
+            guard bytes.count == 36 else { return nil }
+            var out = [UInt8](repeating: 0, count: 16)
+            var position = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    guard bytes[position] == UInt8(ascii: "-") else { return nil }
+                    position += 1
+                }
+                guard let high = hexValue(bytes[position]), let low = hexValue(bytes[position + 1]) else { return nil }
+                out[index] = high << 4 | low
+                position += 2
+            }
+            return UUID(uuid: (out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7],
+                               out[8], out[9], out[10], out[11], out[12], out[13], out[14], out[15]))
+        }
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// The version nibble (1, 4, 7...).

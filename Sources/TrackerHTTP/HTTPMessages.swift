@@ -48,14 +48,17 @@ public struct HTTPRequest: Sendable {
         return (String(uri[..<mark]), String(uri[bytes.index(after: mark)...]))
     }
 
+    /// Cookies by name, the first of each name winning; split on the bytes.
     public var cookies: [String: String] {
         var result: [String: String] = [:]
         for header in headers["cookie"] {
-            for part in header.split(separator: ";") {
-                guard let eq = part.firstIndex(of: "=") else { continue }
-                let name = ASCII.trimmed(String(part[..<eq]))
-                var value = ASCII.trimmed(String(part[part.index(after: eq)...]))
-                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            for part in header.utf8.split(separator: UInt8(ascii: ";")) {
+                guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                let name = ASCII.trimmed(String(decoding: part[..<eq], as: UTF8.self))
+                var value = ASCII.trimmed(String(decoding: part[part.index(after: eq)...], as: UTF8.self))
+                if value.utf8.count >= 2, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
+                    value = String(value.dropFirst().dropLast())
+                }
                 if result[name] == nil { result[name] = value }
             }
         }

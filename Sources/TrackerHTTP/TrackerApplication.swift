@@ -181,6 +181,8 @@ public final class TrackerApplication: HTTPResponder {
     /// The client's address: `X-Forwarded-For`, else the standard `Forwarded`, believed only from
     /// trusted proxies.
     func clientIP(_ request: HTTPRequest) -> String? {
+        // Forwarding headers count only from trusted proxies: without any, they are not read.
+        if clientAddress.trustedProxies.isEmpty { return clientAddress.resolve(peer: request.peerIP, forwardedFor: []) }
         let legacy = request.headers["x-forwarded-for"]
         let chain = legacy.isEmpty ? ClientAddress.forwardedFor(request.headers["forwarded"]) : legacy
         return clientAddress.resolve(peer: request.peerIP, forwardedFor: chain)

@@ -67,6 +67,22 @@ import Testing
     @Test func upstreamVector() {
         #expect(URLCleaner().clean("https://Example.com/A?b=1") == "//example.com/A")
     }
+
+    @Test func onlyAnHTTPSchemeAndItsHostChange() {
+        #expect(URLCleaner.protocolRelative("HTTPS://Shop.Example.COM:8443/Cart/A?x=Y#F") == "//shop.example.com:8443/Cart/A?x=Y#F")
+        #expect(URLCleaner.protocolRelative("https://Bücher.DE/Ä") == "//bücher.de/Ä")
+        #expect(URLCleaner.protocolRelative("http://Host") == "//host")
+        for unchanged in ["mailto:A@B.c", "ftp://Host/x", "a:b://Host/x", "https:", "https:/x", "/Path://x", ""] {
+            #expect(URLCleaner.protocolRelative(unchanged) == unchanged)
+        }
+        #expect(URLCleaner().clean(" https://A.com/P#frag ") == "//a.com/P")
+        #expect(URLCleaner.stripQuery("/a#b?c") == "/a" && URLCleaner.stripQuery("/é?x") == "/é")
+        // The one-pass cleaner agrees with the two steps it replaces.
+        for url in ["HTTPS://Shop.Example.COM:8443/Cart/A?x=Y#F", "https://Bücher.DE/Ä?q", "http://Host", "http://H?x", "mailto:A@B.c",
+                    "ftp://Host/x?y", "a:b://Host/x", "https:", "/Path://x?y#z", "", "//Cdn.Example/A?b", "https://a.com#x", "HtTp://UP/é"] {
+            #expect(URLCleaner.withoutSchemeAndQuery(url) == URLCleaner.stripQuery(URLCleaner.protocolRelative(url)))
+        }
+    }
 }
 
 @Suite struct TimeAndIdentityTests {
@@ -76,6 +92,19 @@ import Testing
         #expect(Timestamp.parse("2026-09-21T14:13:20.123Z") == date)
         #expect(Timestamp.parse("2026-09-21T14:13:20Z") == Timestamp.date(milliseconds: 1_790_000_000_000))
         #expect(Timestamp.parse("yesterday") == nil)
+    }
+
+    @Test func uuidParsingAgreesWithFoundation() {
+        for _ in 0..<1000 {
+            let uuid = UUID()
+            #expect(TimeUUID.parse(uuid.uuidString) == uuid && TimeUUID.parse(uuid.uuidString.lowercased()) == uuid)
+        }
+        let good = "3d0be300-cbd2-11e8-aa59-ffd128a54d91"
+        for bad in ["3d0be300-cbd2-11e8-aa59-ffd128a54d9", "3d0be300xcbd2-11e8-aa59-ffd128a54d91", "3d0be300-cbd2-11e8-aa59-ffd128a54d9g",
+                    "{3d0be300-cbd2-11e8-aa59-ffd128a54d}", "3d0be300-cbd2-11e8-aa5-9ffd128a54d91", "3d0be300-cbd2-11e8-aa59-ffd128a54d9é"] {
+            #expect(TimeUUID.parse(bad) == nil && UUID(uuidString: bad) == nil)
+        }
+        #expect(TimeUUID.parse(good).map(TimeUUID.text) == good)
     }
 
     @Test func uuidTextIsFoundationsInLowerCase() {
