@@ -46,13 +46,13 @@ public struct Event: Sendable, Equatable {
     public var created: Date
     /// True for `/str/` events sent by a backend rather than a browser.
     public var isServer: Bool
-    public var text: [EventField: String]
-    public var numbers: [NumericField: Double]
+    public var text: FieldValues<EventField, String>
+    public var numbers: FieldValues<NumericField, Double>
     public var params: [String: String]
     public var nparams: [String: Double]
 
     public init(eid: String, created: Date, isServer: Bool = false,
-                text: [EventField: String] = [:], numbers: [NumericField: Double] = [:],
+                text: FieldValues<EventField, String> = [:], numbers: FieldValues<NumericField, Double> = [:],
                 params: [String: String] = [:], nparams: [String: Double] = [:]) {
         self.eid = eid
         self.created = created

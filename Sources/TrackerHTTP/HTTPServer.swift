@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -96,7 +97,7 @@ public final class HTTPServer: Service, Sendable {
         let setup = ConnectionSetup(
             responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize, accessLog: accessLog,
             headerTimeout: headerTimeout, idleTimeout: idleTimeout, maxHeaderBytes: maxHeaderBytes, tls: tls)
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -104,15 +105,23 @@ public final class HTTPServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try setup.initialize(channel) }
             }
-            .bind(host: host, port: port)
-            .get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            throw ListenError(host: host, port: port, underlying: error)
+        }
         let actualPort = channel.localAddress?.port ?? port
         settle(.success(actualPort))
         logger.notice("tracker listening on \(tls == nil ? "http" : "https")://\(host):\(actualPort)")
 
-        await withGracefulShutdownHandler {
-            try? await channel.closeFuture.get()
-        } onGracefulShutdown: {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await channel.closeFuture.get()
+            } onGracefulShutdown: {
+                channel.close(promise: nil)
+            }
+        } onCancel: {
             channel.close(promise: nil)
         }
         await drainInFlight()
@@ -124,5 +133,17 @@ public final class HTTPServer: Service, Sendable {
         for _ in 0..<200 where limiter.current > 0 {
             try? await Task.sleep(for: .milliseconds(50))
         }
+    }
+}
+
+/// A listener that could not open its port, said so that the operator knows which and why.
+public struct ListenError: Error, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let underlying: any Error
+
+    public var description: String {
+        let reason = (underlying as? IOError).map { $0.errnoCode == EADDRINUSE ? "the address is already in use" : "\($0)" } ?? "\(underlying)"
+        return "cannot listen on \(host.contains(":") ? "[\(host)]" : host):\(port): \(reason)"
     }
 }

@@ -118,14 +118,21 @@ public final class TrackerServer: Sendable {
         let certificateServices = tls?.services { for listener in listeners { _ = try? await listener.boundPort() } } ?? []
         // Services stop in reverse order: the listener first, then the queue drains into the store,
         // then the store's own services (the last SQLite checkpoint, the PostgreSQL pool).
-        let logFlusher: [ServiceGroupConfiguration.ServiceConfiguration] = accessLog.map {
-            [.init(service: AccessLogService(log: $0, reopenOnHangup: installSignalHandlers, logger: logger))]
+        let logFlusher: [any Service] = accessLog.map {
+            [AccessLogService(log: $0, reopenOnHangup: installSignalHandlers, logger: logger)]
         } ?? []
+        // A service that stops (a listener whose port is taken, say) shuts the others down
+        // gracefully, as SIGTERM does: the queue is committed and the process exits with the
+        // error. The default, cancelling the group, left services waiting for a shutdown that
+        // never came.
+        let services: [any Service] = backend.services + logFlusher + (bus?.services ?? [])
+            + [ingest, HealthCheckService(table: application.proxies, logger: logger)]
+            + (application.shortLinks.map { [LinkHitService(links: $0)] } ?? [])
+            + listeners + certificateServices
         group = ServiceGroup(configuration: .init(
-            services: backend.services.map { .init(service: $0) } + logFlusher + (bus?.services.map { .init(service: $0) } ?? [])
-                + [.init(service: ingest), .init(service: HealthCheckService(table: application.proxies, logger: logger))]
-                + (application.shortLinks.map { [.init(service: LinkHitService(links: $0))] } ?? [])
-                + listeners.map { .init(service: $0) } + certificateServices.map { .init(service: $0) },
+            services: services.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
             gracefulShutdownSignals: installSignalHandlers ? [.sigterm, .sigint] : [],
             logger: logger))
         if !configuration.unusedLegacyKeys.isEmpty {

@@ -86,16 +86,21 @@ public final class IngestQueue: Service, @unchecked Sendable {
 
     /// Runs the commit thread until closed and drained.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    commitLoop()
-                    continuation.resume()
+        // Cancelled or shut down, the queue closes the same way: what is queued is committed.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let thread = Thread { [self] in
+                        commitLoop()
+                        continuation.resume()
+                    }
+                    thread.name = "tracker-ingest"
+                    thread.start()
                 }
-                thread.name = "tracker-ingest"
-                thread.start()
+            } onGracefulShutdown: {
+                self.close()
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             self.close()
         }
     }

@@ -51,7 +51,8 @@ public final class SpoolDelivery: Service, Sendable {
         var cursor = loadCursor()
         var backoff = Duration.milliseconds(100)
         var prepared = false
-        while !Task.isShuttingDownGracefully {
+        // Cancelled, its sleeps return at once: the loop must end then too, not spin.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 if !prepared {
                     try await prepare()

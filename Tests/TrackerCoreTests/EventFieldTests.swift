@@ -17,4 +17,18 @@ import Testing
         #expect(EventField.vid != EventField.sid && EventField.vid == EventField(rawValue: "vid"))
         #expect(Set(NumericField.allCases).count == NumericField.allCases.count)
     }
+
+    @Test func fieldValuesHoldEachFieldOnceInDeclarationOrder() {
+        var values: FieldValues<EventField, String> = [.url: "u", .vid: "v"]
+        values[.hhash] = "h"
+        values[.url] = "u2"
+        #expect(values.map(\.key) == [.hhash, .vid, .url] && values.map(\.value) == ["h", "v", "u2"])
+        #expect(values.count == 3 && !values.isEmpty && values[.sid] == nil)
+        values[.vid] = nil
+        #expect(values == FieldValues([.hhash: "h", .url: "u2"]) && values.keys == [.hhash, .url])
+        var all = FieldValues<NumericField, Double>()
+        #expect(all.isEmpty && all.count == 0)
+        for field in NumericField.allCases { all[field] = Double(field.tag) }
+        #expect(all.count == NumericField.allCases.count && all[.h] == Double(NumericField.h.tag))
+    }
 }
