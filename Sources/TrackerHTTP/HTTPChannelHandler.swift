@@ -188,6 +188,8 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = response.headers
         headers.replaceOrAdd(name: "content-length", value: String(response.file?.length ?? response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        // An HTTP/1.0 client keeps the connection only when the answer says so (ab -k, old proxies).
+        else if request.version == .http1_0 { headers.replaceOrAdd(name: "connection", value: "keep-alive") }
         if let hsts = listener.hsts, !headers.contains(name: "strict-transport-security") {
             headers.add(name: "strict-transport-security", value: hsts)
         }

@@ -41,6 +41,22 @@ import TrackerTesting
         }
     }
 
+    /// Answers are written as bytes on HTTP/1: each must end where its length says, keep-alive
+    /// as HTTP/1.0 asks it, and a HEAD has the length without the body.
+    @Test func answersOnOneConnectionEndWhereTheySay() async throws {
+        try await withServer { server in
+            let requests = ["GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "HEAD /ping HTTP/1.1\r\nHost: x\r\n\r\n",
+                            "GET /img/v1/?ename=open HTTP/1.1\r\nHost: x\r\n\r\n", "GET /ping HTTP/1.0\r\n\r\n"]
+            let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
+            let answers = text.components(separatedBy: "HTTP/1.").dropFirst().map { $0.lowercased() }
+            try #require(answers.count == 4, "\(text)")
+            #expect(answers[0].hasPrefix("0 200") && answers[0].contains("connection: keep-alive") && answers[0].hasSuffix("\r\n\r\npong"))
+            #expect(answers[1].hasPrefix("1 200") && answers[1].contains("content-length: 4") && answers[1].hasSuffix("\r\n\r\n"))
+            #expect(answers[2].contains("content-type: image/gif") && answers[2].contains("content-length: 43"))
+            #expect(answers[3].hasPrefix("0 200") && answers[3].contains("connection: close") && answers[3].hasSuffix("pong"))
+        }
+    }
+
     @Test func clientEventFromPathAndQueryIsStoredAndSetsTheVisitorCookie() async throws {
         try await withServer { server in
             let response = try server.client.get("/tr/v1/ename/Sign%20Up/ROCK/ON/?utm_source=Newsletter&gu=1",
