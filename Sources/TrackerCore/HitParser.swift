@@ -113,11 +113,14 @@ public struct HitParser: Sendable {
 
     /// Body keys are lower-cased (upstream is case-insensitive on keys); nulls are skipped.
     func merge(_ fields: [String: JSONValue], into values: inout [String: JSONValue]) {
+        values.reserveCapacity(values.count + fields.count)
         for (key, value) in fields where !value.isNull {
             if key == "params", case .object(let inner) = value, case .object(let existing)? = values["params"] {
                 values["params"] = .object(existing.merging(inner) { $1 })
             } else {
-                values[key.lowercased()] = value
+                // ASCII keys (nearly all) without Unicode case mapping, and without a copy when
+                // already lower case.
+                values[key.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(key) : key.lowercased()] = value
             }
         }
     }

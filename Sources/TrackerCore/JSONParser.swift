@@ -67,6 +67,8 @@ public struct JSONParser {
             var result: [String: JSONValue] = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(result) }
+            // Events carry a dozen or more fields: growing from empty rehashed them four times.
+            result.reserveCapacity(8)
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }

@@ -26,13 +26,14 @@ public enum PercentDecoding {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `a=1&b=2` → ordered pairs; a key without `=` has an empty value.
+    /// `a=1&b=2` → ordered pairs; a key without `=` has an empty value. Split on the bytes, as
+    /// URL query parsing is defined (and Character-wise splitting showed in the pixel's profile).
     public static func queryPairs(_ query: String) -> [(String, String)] {
-        query.split(separator: "&", omittingEmptySubsequences: true).map { part in
-            if let eq = part.firstIndex(of: "=") {
-                return (decode(part[..<eq], plusIsSpace: true), decode(part[part.index(after: eq)...], plusIsSpace: true))
+        query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { part in
+            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
+                return (decode(Substring(part[..<eq]), plusIsSpace: true), decode(Substring(part[part.index(after: eq)...]), plusIsSpace: true))
             }
-            return (decode(part, plusIsSpace: true), "")
+            return (decode(Substring(part), plusIsSpace: true), "")
         }
     }
 

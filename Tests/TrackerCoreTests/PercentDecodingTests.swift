@@ -1,0 +1,26 @@
+import Testing
+@testable import TrackerCore
+
+@Suite struct PercentDecodingTests {
+    @Test func queriesSplitIntoDecodedPairsInOrder() {
+        let pairs = PercentDecoding.queryPairs("a=1&&b=&c&=x&d=1=2&q=%C3%A9+x%2B&k%3D=v%26&é=ü&bad=%zz%4")
+        #expect(pairs.map(\.0) == ["a", "b", "c", "", "d", "q", "k=", "é", "bad"])
+        #expect(pairs.map(\.1) == ["1", "", "", "x", "1=2", "é x+", "v&", "ü", "%zz%4"])
+        #expect(PercentDecoding.queryPairs("").isEmpty && PercentDecoding.queryPairs("&&").isEmpty)
+    }
+
+    /// The byte-wise split agrees with splitting the text on `&` and `=` for any ASCII query.
+    @Test func byteSplittingAgreesWithTextSplitting() {
+        let alphabet = Array("ab=&%+2F ".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let query = String(decoding: (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self)
+            let expected = query.components(separatedBy: "&").filter { !$0.isEmpty }.map { part -> (String, String) in
+                guard let eq = part.firstIndex(of: "=") else { return (PercentDecoding.decode(Substring(part), plusIsSpace: true), "") }
+                return (PercentDecoding.decode(part[..<eq], plusIsSpace: true), PercentDecoding.decode(part[part.index(after: eq)...], plusIsSpace: true))
+            }
+            let pairs = PercentDecoding.queryPairs(query)
+            #expect(pairs.map(\.0) == expected.map(\.0) && pairs.map(\.1) == expected.map(\.1), "\(query)")
+        }
+    }
+}
