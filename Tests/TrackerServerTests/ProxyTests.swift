@@ -6,30 +6,7 @@ import TrackerStorage
 import TrackerTesting
 
 /// The reverse proxy against real upstream servers on loopback.
-@Suite(.serialized) struct ProxyTests {
-    func route(_ name: String, _ backends: [BackendServer], prefix: String = "/api/",
-               _ adjust: (inout ProxyRouteConfiguration) -> Void = { _ in }) -> ProxyRouteConfiguration {
-        var route = ProxyRouteConfiguration(name: name, upstreams: backends.map { UpstreamAddress($0.url)! })
-        route.pathPrefix = prefix
-        adjust(&route)
-        return route
-    }
-
-    func withProxy(backends names: [String] = ["a", "b"],
-                   _ configure: @escaping ([BackendServer], inout TrackerConfiguration) -> Void,
-                   _ body: (RunningServer, [BackendServer]) async throws -> Void) async throws {
-        var backends: [BackendServer] = []
-        for name in names { backends.append(try await BackendServer.start(name: name)) }
-        let server = try await RunningServer.start { config in configure(backends, &config) }
-        do { try await body(server, backends) } catch {
-            try await server.stop()
-            for backend in backends { try? await backend.stop() }
-            throw error
-        }
-        try await server.stop()
-        for backend in backends { try await backend.stop() }
-    }
-
+@Suite(.serialized) struct ProxyTests: ProxyTesting {
     /// Tracked calls are stored after their answer: the events once `count` are there, and a little
     /// later, to see that no others come.
     func stored(_ server: RunningServer, count: Int) async throws -> [Event] {
@@ -344,52 +321,6 @@ import TrackerTesting
         }
     }
 
-    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        try await withProxy(backends: ["a"], { b, config in config.routes = [route("api", b)] }) { server, _ in
-            let requests = ["GET /api/slow/200 HTTP/1.1\r\nHost: x\r\n\r\n", "GET /tr/v1/?ename=p HTTP/1.1\r\nHost: x\r\n\r\n",
-                            "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
-                            "GET /api/status/201 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]
-            let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
-            let order = ["slow a", "vid=", "pong", "\"bodyBytes\":3", "status 201"].map { text.range(of: $0)?.lowerBound }
-            #expect(order.allSatisfy { $0 != nil })
-            #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted())
-            #expect(text.components(separatedBy: "HTTP/1.1 ").count - 1 == 5)
-        }
-    }
-
-    /// Answers framed by a length are written as bytes past NIO's encoder, chunked ones through
-    /// it: on one keep-alive connection, each must end exactly where it should.
-    @Test func everyFramingPassesOnOneKeepAliveConnection() async throws {
-        try await withProxy(backends: ["a"], { b, config in config.routes = [route("api", b)] }) { server, _ in
-            let requests = ["HEAD /api/echo HTTP/1.1\r\nHost: x\r\n\r\n", "GET /api/bytes/5?chunked HTTP/1.1\r\nHost: x\r\n\r\n",
-                            "GET /api/status/204 HTTP/1.1\r\nHost: x\r\n\r\n", "GET /api/status/304 HTTP/1.1\r\nHost: x\r\n\r\n",
-                            "POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-                            "GET /api/bytes/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]
-            let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
-            let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0 }
-            try #require(answers.count == 6)
-            // HEAD: the length of what GET would send, and no body before the next answer.
-            #expect(answers[0].lowercased().contains("content-length: ") && answers[0].hasSuffix("\r\n\r\n"))
-            #expect(answers[1].lowercased().contains("transfer-encoding: chunked") && answers[1].hasSuffix("\r\n5\r\nxxxxx\r\n0\r\n\r\n"))
-            #expect(answers[2].hasPrefix("HTTP/1.1 204") && answers[2].hasSuffix("\r\n\r\n"))
-            #expect(answers[3].hasPrefix("HTTP/1.1 304") && answers[3].hasSuffix("\r\n\r\n"))
-            #expect(answers[4].contains("\"bodyBytes\":3") && answers[4].lowercased().contains("content-length: "))
-            #expect(answers[5].lowercased().contains("connection: close") && answers[5].lowercased().contains("content-length: 3"))
-            #expect(!text.lowercased().contains("keep-alive"))
-        }
-    }
-
-    @Test func anHTTP10ClientIsKeptAliveOnlyWhenItAsks() async throws {
-        try await withProxy(backends: ["a"], { b, config in config.routes = [route("api", b)] }) { server, _ in
-            let requests = ["GET /api/bytes/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /api/bytes/4 HTTP/1.0\r\n\r\n"]
-            let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
-            let answers = text.components(separatedBy: "HTTP/1.0 ").dropFirst().map { $0.lowercased() }
-            try #require(answers.count == 2)
-            #expect(answers[0].hasPrefix("200 ok") && answers[0].contains("connection: keep-alive") && answers[0].contains("content-length: 2"))
-            #expect(answers[1].contains("connection: close") && answers[1].hasSuffix("\r\n\r\nxxxx"))
-        }
-    }
-
     @Test func theDailyLimitCountsTrackedEventsAndStopsProxiedCalls() async throws {
         try await withProxy(backends: ["a"], { b, config in
             config.routes = [route("api", b)]
@@ -418,13 +349,5 @@ import TrackerTesting
             #expect(limited.status == 429 && limited.header("retry-after") != nil)
             #expect(backends[0].requests == 2)
         }
-    }
-}
-
-extension ProxyRouteConfiguration {
-    func with(_ change: (inout ProxyRouteConfiguration) -> Void) -> ProxyRouteConfiguration {
-        var copy = self
-        change(&copy)
-        return copy
     }
 }
