@@ -29,14 +29,23 @@ public enum ASCII {
         }.flatMap { $0 } ?? a.elementsEqual(b) { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
     }
 
-    /// The same on bytes (header values read in place, without making strings).
-    public static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.count == lowercase.count else { return false }
         for i in 0..<text.count {
             let x = text[i], y = lowercase[i]
             if x != y, !(x >= 0x41 && x <= 0x5A && x | 0x20 == y) { return false }
         }
         return true
+    }
+
+    /// The value of a hexadecimal digit (either case); nil for anything else.
+    public static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {

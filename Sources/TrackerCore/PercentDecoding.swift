@@ -15,7 +15,7 @@ public enum PercentDecoding {
             if b == UInt8(ascii: "%"),
                let h1 = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex), h1 != utf8.endIndex,
                let h2 = utf8.index(h1, offsetBy: 1, limitedBy: utf8.endIndex), h2 != utf8.endIndex,
-               let hi = hexValue(utf8[h1]), let lo = hexValue(utf8[h2]) {
+               let hi = ASCII.hexValue(utf8[h1]), let lo = ASCII.hexValue(utf8[h2]) {
                 out.append(hi << 4 | lo)
                 i = utf8.index(after: h2)
                 continue
@@ -34,15 +34,6 @@ public enum PercentDecoding {
                 return (decode(Substring(part[..<eq]), plusIsSpace: true), decode(Substring(part[part.index(after: eq)...]), plusIsSpace: true))
             }
             return (decode(Substring(part), plusIsSpace: true), "")
-        }
-    }
-
-    static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
-        default: return nil
         }
     }
 }

@@ -28,21 +28,12 @@ public enum TimeUUID {
                     guard bytes[position] == UInt8(ascii: "-") else { return nil }
                     position += 1
                 }
-                guard let high = hexValue(bytes[position]), let low = hexValue(bytes[position + 1]) else { return nil }
+                guard let high = ASCII.hexValue(bytes[position]), let low = ASCII.hexValue(bytes[position + 1]) else { return nil }
                 out[index] = high << 4 | low
                 position += 2
             }
             return UUID(uuid: (out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7],
                                out[8], out[9], out[10], out[11], out[12], out[13], out[14], out[15]))
-        }
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

@@ -1,12 +1,17 @@
 import NIOCore
 import NIOHTTP1
 
-/// Where request headers are written: a header list (tests, routes with header rules) or bytes.
+/// Where headers are written: a header list (tests, routes with header rules, the encoder's
+/// path) or bytes.
 protocol HeaderSink {
     mutating func add(name: String, value: String)
+    /// In place of any header of that name.
+    mutating func set(name: String, value: String)
 }
 
-extension HTTPHeaders: HeaderSink {}
+extension HTTPHeaders: HeaderSink {
+    mutating func set(name: String, value: String) { replaceOrAdd(name: name, value: value) }
+}
 
 /// A message head as HTTP/1.1 bytes, for what is written past NIO's encoder (proxied heads, the
 /// server's own answers). Names and values come from a parsed message, or are our own and
@@ -20,6 +25,9 @@ struct HeadWriter: HeaderSink {
         buffer.writeString(value)
         buffer.writeStaticString("\r\n")
     }
+
+    /// Bytes are written once: a head made here has no earlier header of the name to replace.
+    mutating func set(name: String, value: String) { add(name: name, value: value) }
 
     mutating func statusLine(version: HTTPVersion, status: HTTPResponseStatus) {
         if version == .http1_1, status == .ok {

@@ -175,20 +175,24 @@ final class ProxyExchange {
             return
         }
         var out = ProxyHeaders.response(upstreamHead, route: route.configuration, version: head.version)
-        for (name, value) in plan.responseHeaders where !out.headers.contains(name: name) {
-            out.headers.add(name: name, value: value)
-        }
-        if let cookie = plan.visitorCookie, Self.isHTML(out.headers) {
+        addOwnHeaders(to: &out.headers, answer: out.headers, status: out.status)
+        client?.proxyHead(out)
+    }
+
+    /// What tracker adds to an upstream's answer, however it is written: the plan's headers the
+    /// answer lacks, the visitor cookie on HTML, and whether the client's connection stays open.
+    func addOwnHeaders<Sink: HeaderSink>(to sink: inout Sink, answer: HTTPHeaders, status: HTTPResponseStatus) {
+        for (name, value) in plan.responseHeaders where !answer.contains(name: name) { sink.add(name: name, value: value) }
+        if let cookie = plan.visitorCookie, Self.isHTML(answer) {
             let (vid, header) = cookie()
             minted = vid
-            out.headers.add(name: "set-cookie", value: header)
+            sink.add(name: "set-cookie", value: header)
         }
         // An upgrade request's decoder stops after it; a 1.0 client needs a length to keep alive.
-        let framed = out.headers.contains(name: "content-length") || !out.status.mayHaveResponseBody || head.method == .HEAD
+        let framed = answer.contains(name: "content-length") || !status.mayHaveResponseBody || head.method == .HEAD
         closeClientAfter = closeClientAfter || !head.isKeepAlive || upgradeRequested || (head.version.minor == 0 && !framed)
-        if closeClientAfter { out.headers.replaceOrAdd(name: "connection", value: "close") }
-        else if head.version.minor == 0 { out.headers.replaceOrAdd(name: "connection", value: "keep-alive") }
-        client?.proxyHead(out)
+        if closeClientAfter { sink.set(name: "connection", value: "close") }
+        else if head.version.minor == 0 { sink.set(name: "connection", value: "keep-alive") }
     }
 
     /// The answer's head as bytes, written below NIO's response encoder, when nothing needs the
@@ -203,15 +207,7 @@ final class ProxyExchange {
         var writer = HeadWriter(buffer: allocator.buffer(capacity: 512))
         writer.statusLine(version: head.version, status: upstreamHead.status)
         ProxyHeaders.responseHeaders(incoming, into: &writer)
-        for (name, value) in plan.responseHeaders where !incoming.contains(name: name) { writer.add(name: name, value: value) }
-        if let cookie = plan.visitorCookie, Self.isHTML(incoming) {
-            let (vid, header) = cookie()
-            minted = vid
-            writer.add(name: "set-cookie", value: header)
-        }
-        closeClientAfter = closeClientAfter || !head.isKeepAlive || upgradeRequested
-        if closeClientAfter { writer.add(name: "connection", value: "close") }
-        else if head.version.minor == 0 { writer.add(name: "connection", value: "keep-alive") }
+        addOwnHeaders(to: &writer, answer: incoming, status: upstreamHead.status)
         if let hsts, !incoming.contains(name: "strict-transport-security") { writer.add(name: "strict-transport-security", value: hsts) }
         writer.buffer.writeStaticString("\r\n")
         return writer.buffer

@@ -18,8 +18,6 @@ final class UpstreamConnection: @unchecked Sendable {
     /// Whether the last answer allows another request on this connection.
     var keepAlive = true
     let handler: UpstreamHandler
-    /// The response parser, told each request's method (a HEAD answer has no body).
-    let responses: HTTPResponseDecoder
     /// The request being sent has a chunked body.
     var chunked = false
     /// When the request was sent in full and no answer has begun since; checked by a watchdog,
@@ -29,11 +27,10 @@ final class UpstreamConnection: @unchecked Sendable {
     /// or mid-answer (not while an answer is awaited: that is the response timeout's).
     var lastActivity = NIODeadline.now()
 
-    init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler, responses: HTTPResponseDecoder) {
+    init(channel: any Channel, upstream: Upstream, handler: UpstreamHandler) {
         self.channel = channel
         self.upstream = upstream
         self.handler = handler
-        self.responses = responses
     }
 
     func watch(responseTimeout: TimeAmount, idleTimeout: TimeAmount) {
@@ -54,7 +51,7 @@ final class UpstreamConnection: @unchecked Sendable {
 
     /// Requests go out as bytes made here (ProxyHeaders.requestBytes), not through NIO's encoder.
     func sendHead(_ bytes: ByteBuffer, method: HTTPMethod, chunked: Bool) {
-        responses.write(data: .head(HTTPRequestHead(version: .http1_1, method: method, uri: "")))
+        handler.responses.write(data: .head(HTTPRequestHead(version: .http1_1, method: method, uri: "")))
         self.chunked = chunked
         write(bytes)
     }
@@ -113,7 +110,7 @@ final class UpstreamConnection: @unchecked Sendable {
             .connect(host: address.host, port: address.port)
             .flatMapThrowing { channel in
                 let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-                let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler, responses: handler.responses)
+                let connection = UpstreamConnection(channel: channel, upstream: upstream, handler: handler)
                 handler.connection = connection
                 connection.watch(responseTimeout: responseTimeout, idleTimeout: idleTimeout)
                 return connection
@@ -128,6 +125,7 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     weak var connection: UpstreamConnection?
     var context: ChannelHandlerContext?
+    /// The response parser, told each request's method (a HEAD answer has no body).
     let responses: HTTPResponseDecoder
 
     init(responses: HTTPResponseDecoder) {
