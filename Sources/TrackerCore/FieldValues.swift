@@ -15,20 +15,22 @@ extension NumericField: TaggedField {
 
 /// An event's column values, one slot per field, indexed by the field's tag. Every event is
 /// built, read by every sink and freed on the hot path: a dictionary hashed each key on each
-/// access and reallocated as it grew. Iterates present fields in declaration order.
+/// access and reallocated as it grew. Iterates present fields in declaration order. Inlinable,
+/// so that the stores and the HTTP layer get it specialized for their field types: unspecialized,
+/// each step asked the runtime for generic metadata.
 public struct FieldValues<Field: TaggedField, Value: Sendable & Equatable>: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     @usableFromInline var slots: [Value?]
 
-    public init() {
+    @inlinable public init() {
         slots = Array(repeating: nil, count: Field.byTag.count)
     }
 
-    public init(dictionaryLiteral elements: (Field, Value)...) {
+    @inlinable public init(dictionaryLiteral elements: (Field, Value)...) {
         self.init()
         for (field, value) in elements { self[field] = value }
     }
 
-    public init(_ values: [Field: Value]) {
+    @inlinable public init(_ values: [Field: Value]) {
         self.init()
         for (field, value) in values { self[field] = value }
     }
@@ -38,16 +40,20 @@ public struct FieldValues<Field: TaggedField, Value: Sendable & Equatable>: Send
         set { slots[Int(field.tag)] = newValue }
     }
 
-    public var count: Int { slots.reduce(0) { $1 == nil ? $0 : $0 + 1 } }
-    public var isEmpty: Bool { slots.allSatisfy { $0 == nil } }
-    public var keys: [Field] { map(\.key) }
-    public var values: [Value] { map(\.value) }
+    @inlinable public var count: Int { slots.reduce(0) { $1 == nil ? $0 : $0 + 1 } }
+    @inlinable public var isEmpty: Bool { slots.allSatisfy { $0 == nil } }
+    @inlinable public var keys: [Field] { map(\.key) }
+    @inlinable public var values: [Value] { map(\.value) }
 
     public struct Iterator: IteratorProtocol {
-        let slots: [Value?]
-        var index = 0
+        @usableFromInline let slots: [Value?]
+        @usableFromInline var index = 0
 
-        public mutating func next() -> (key: Field, value: Value)? {
+        @inlinable init(slots: [Value?]) {
+            self.slots = slots
+        }
+
+        @inlinable public mutating func next() -> (key: Field, value: Value)? {
             while index < slots.count {
                 defer { index += 1 }
                 if let value = slots[index] { return (Field.byTag[index], value) }
@@ -56,5 +62,5 @@ public struct FieldValues<Field: TaggedField, Value: Sendable & Equatable>: Send
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(slots: slots) }
+    @inlinable public func makeIterator() -> Iterator { Iterator(slots: slots) }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// What the pipeline needs from configuration and the environment; built once at start.
 public struct PipelineConfiguration: Sendable {
@@ -60,6 +61,9 @@ public struct EventDraft: Sendable {
 public struct IPHashKey: @unchecked Sendable {
     public let key: SymmetricKey
     let keyed: HMAC<SHA256>
+    /// Recent addresses' hashes: an HMAC was a fortieth of a tracked request's CPU, and a client
+    /// sends many requests from one address (a keep-alive connection, a page's events).
+    let recent = RecentHashes()
 
     public init(bytes: [UInt8]) {
         key = SymmetricKey(data: bytes)
@@ -73,8 +77,29 @@ public struct IPHashKey: @unchecked Sendable {
 
     /// The same value as `Hashing.keyedIPHash(ip, key: key)`.
     public func hash(_ ip: String) -> String {
+        if let known = recent.lookup(ip) { return known }
         var mac = keyed
         mac.update(data: Array(ip.utf8))
-        return mac.finalize().withUnsafeBytes { Hashing.base64URL($0.prefix(16), padded: false) }
+        let hash = mac.finalize().withUnsafeBytes { Hashing.base64URL($0.prefix(16), padded: false) }
+        recent.remember(ip, hash)
+        return hash
+    }
+}
+
+/// A bounded memo of one key's IP hashes (emptied when full: cheaper than tracking recency, and
+/// a miss only costs the HMAC again).
+final class RecentHashes: Sendable {
+    static let capacity = 4096
+    let entries = Mutex<[String: String]>([:])
+
+    func lookup(_ ip: String) -> String? {
+        entries.withLock { $0[ip] }
+    }
+
+    func remember(_ ip: String, _ hash: String) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[ip] = hash
+        }
     }
 }

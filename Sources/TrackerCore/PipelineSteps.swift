@@ -53,15 +53,20 @@ enum PipelineSteps {
                 return
             }
             let cookieVID = draft.hit.cookies["vid"]
-            var vid = draft.takeText("vid").map(normalisedID) ?? mint()
+            let sentVID = draft.takeText("vid").map(normalisedID)
+            var vid = sentVID ?? mint()
+            var stitched = false
             if let uid = draft.takeText("uid") {
                 draft.event[.uid] = uid
-                if let stitched = TimeUUID.parse(uid) { vid = TimeUUID.text(stitched) }
+                if let id = TimeUUID.parse(uid) {
+                    vid = TimeUUID.text(id)
+                    stitched = true
+                }
             }
             draft.event[.vid] = vid
             let clientSID = draft.takeText("sid").map(normalisedID)
             draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: clientSID,
-                                                 at: draft.event.created, mint: mint)
+                                                 at: draft.event.created, newVisitor: sentVID == nil && !stitched, mint: mint)
             draft.setsVisitorCookie = !draft.event.isServer && cookieVID != vid
         }
     }

@@ -41,4 +41,19 @@ import Testing
             #expect(key.hash(ip) == Hashing.keyedIPHash(ip, key: key.key))
         }
     }
+
+    /// Remembered hashes are the computed ones, for more addresses than the memo holds (so it is
+    /// emptied on the way) and asked for twice.
+    @Test func rememberedHashesAreTheComputedOnes() {
+        let key = IPHashKey(bytes: Array(repeating: 5, count: 32))
+        let other = IPHashKey(bytes: Array(repeating: 6, count: 32))
+        let addresses = (0..<(RecentHashes.capacity + 500)).map { "10.\($0 >> 16).\(($0 >> 8) & 255).\($0 & 255)" }
+        for _ in 0..<2 {
+            for ip in addresses {
+                #expect(key.hash(ip) == Hashing.keyedIPHash(ip, key: key.key))
+            }
+        }
+        #expect(other.hash("10.0.0.1") == Hashing.keyedIPHash("10.0.0.1", key: other.key), "each key remembers its own")
+        #expect(key.recent.entries.withLock { $0.count } <= RecentHashes.capacity)
+    }
 }

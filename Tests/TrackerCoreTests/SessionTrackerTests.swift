@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import TrackerCore
+
+@Suite struct SessionTrackerTests {
+    let start = EventClock.reference
+
+    func at(_ minutes: Double) -> Date { start.addingTimeInterval(minutes * 60) }
+
+    @Test func aSessionContinuesAcrossARotation() {
+        let tracker = SessionTracker(timeout: 30 * 60)
+        #expect(tracker.session(site: "s", vid: "a", clientSID: nil, at: at(0), mint: { "a1" }) == "a1")
+        #expect(tracker.session(site: "s", vid: "a", clientSID: nil, at: at(25), mint: { "a2" }) == "a1")
+        // Another visitor at minute 31 rotates the generations: "a" is now in the previous one.
+        #expect(tracker.session(site: "s", vid: "b", clientSID: nil, at: at(31), mint: { "b1" }) == "b1")
+        #expect(tracker.session(site: "s", vid: "a", clientSID: nil, at: at(40), mint: { "a3" }) == "a1",
+                "15 minutes after its last hit the session is still active")
+        #expect(tracker.session(site: "s", vid: "a", clientSID: nil, at: at(71), mint: { "a4" }) == "a4",
+                "31 minutes after its last hit a new session starts")
+    }
+
+    @Test func expiredVisitorsAreDroppedWithTheirGeneration() {
+        let tracker = SessionTracker(timeout: 30 * 60)
+        for n in 0..<100 { _ = tracker.session(site: "s", vid: "v\(n)", clientSID: nil, at: at(0), mint: { "x" }) }
+        #expect(tracker.count == 100)
+        _ = tracker.session(site: "s", vid: "late", clientSID: nil, at: at(30), mint: { "y" })
+        #expect(tracker.count == 101, "one rotation keeps the previous generation")
+        _ = tracker.session(site: "s", vid: "later", clientSID: nil, at: at(60), mint: { "z" })
+        #expect(tracker.count == 2, "the second drops the 100 not seen for an hour")
+    }
+
+    @Test func aNewVisitorsSessionIsFoundOnItsNextHit() {
+        let tracker = SessionTracker()
+        #expect(tracker.session(site: "s", vid: "fresh", clientSID: nil, at: at(0), newVisitor: true, mint: { "f1" }) == "f1")
+        #expect(tracker.session(site: "s", vid: "fresh", clientSID: nil, at: at(1), mint: { "f2" }) == "f1")
+        #expect(tracker.session(site: "other", vid: "fresh", clientSID: nil, at: at(1), mint: { "o1" }) == "o1",
+                "sessions are per site")
+    }
+
+    @Test func aClientSessionIsRememberedForLaterHitsWithout() {
+        let tracker = SessionTracker()
+        #expect(tracker.session(site: "s", vid: "c", clientSID: "mine", at: at(0), mint: { "x" }) == "mine")
+        #expect(tracker.session(site: "s", vid: "c", clientSID: nil, at: at(5), mint: { "x" }) == "mine")
+    }
+
+    /// Memory stays bounded however many visitors arrive within the timeout, and each hit costs
+    /// the same: a full generation rotates instead of being sorted.
+    @Test func manyVisitorsWithinTheTimeoutStayUnderTheBound() {
+        let tracker = SessionTracker(timeout: 30 * 60, maxEntries: 1000)
+        for n in 0..<10_000 {
+            _ = tracker.session(site: "s", vid: "v\(n)", clientSID: nil, at: at(Double(n) / 1000), newVisitor: true, mint: { "x" })
+            #expect(tracker.count <= 1000)
+        }
+        #expect(tracker.count >= 500, "the newest visitors are kept")
+        #expect(tracker.session(site: "s", vid: "v9999", clientSID: nil, at: at(11), mint: { "new" }) == "x")
+    }
+}
