@@ -28,6 +28,7 @@ public struct HitParser: Sendable {
 
     public func parse(_ hit: RawHit) throws(Rejection) -> [[String: JSONValue]] {
         var base: [String: JSONValue] = [:]
+        base.reserveCapacity(12)
         // The `User` header, else the `user` cookie (upstream meant to read it but never did, §18.6).
         let user = hit.userHeader ?? hit.cookies["user"].map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
         if let user, case .object(let fields)? = try? JSONParser.parse(user) {

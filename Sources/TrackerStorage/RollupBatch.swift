@@ -29,12 +29,21 @@ public struct RollupBatch: Sendable {
     public private(set) var sessions: [SessionKey: Span] = [:]
     public private(set) var dailyEvents: [DayKey: Int] = [:]
     public private(set) var dailyVisitors: Set<DayVisitorKey> = []
+    /// The last day formatted: a batch's events are nearly all of one day.
+    private var lastDay: (number: Int64, text: String) = (.min, "")
 
     public init() {}
 
+    mutating func day(of date: Date) -> String {
+        let ms = Timestamp.milliseconds(date)
+        let number = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        if number != lastDay.number { lastDay = (number, String(Timestamp.format(date).prefix(10))) }
+        return lastDay.text
+    }
+
     public mutating func add(_ event: Event) {
         let site = event[.hhash] ?? ""
-        let day = String(Timestamp.format(event.created).prefix(10))
+        let day = day(of: event.created)
         dailyEvents[DayKey(site: site, day: day, name: event[.ename] ?? ""), default: 0] += 1
         guard let vid = event[.vid] else { return }
         dailyVisitors.insert(DayVisitorKey(site: site, day: day, vid: vid))

@@ -26,6 +26,17 @@ import TrackerTesting
         #expect(batch.dailyVisitors.count == 2)
     }
 
+    /// Days are UTC calendar days, remembered from one event to the next: check the edges, before
+    /// 1970 too, against the timestamp's own text.
+    @Test func eachEventCountsOnItsOwnDay() {
+        var batch = RollupBatch()
+        let instants: [Double] = [0, -1, 0.999, 86_399.999, 86_400, -86_400, -86_400.001, 1_790_000_000, 1_790_000_000, 1_790_006_400]
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(batch.day(of: date) == String(Timestamp.format(date).prefix(10)), "\(seconds)")
+        }
+    }
+
     @Test func eventsWithoutAVisitorStillCountPerDay() {
         var batch = RollupBatch()
         batch.add(EventBuilder.sparse(1))
