@@ -27,8 +27,7 @@ public struct HitParser: Sendable {
     }
 
     public func parse(_ hit: RawHit) throws(Rejection) -> [[String: JSONValue]] {
-        var base: [String: JSONValue] = [:]
-        base.reserveCapacity(12)
+        var base = [String: JSONValue](minimumCapacity: 12)
         // The `User` header, else the `user` cookie (upstream meant to read it but never did, §18.6).
         let user = hit.userHeader ?? hit.cookies["user"].map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
         if let user, case .object(let fields)? = try? JSONParser.parse(user) {
@@ -114,7 +113,7 @@ public struct HitParser: Sendable {
 
     /// Body keys are lower-cased (upstream is case-insensitive on keys); nulls are skipped.
     func merge(_ fields: [String: JSONValue], into values: inout [String: JSONValue]) {
-        values.reserveCapacity(values.count + fields.count)
+        if values.capacity < values.count + fields.count { values.reserveCapacity(values.count + fields.count) }
         for (key, value) in fields where !value.isNull {
             if key == "params", case .object(let inner) = value, case .object(let existing)? = values["params"] {
                 values["params"] = .object(existing.merging(inner) { $1 })

@@ -5,7 +5,7 @@ import Foundation
 public enum TimeUUID {
     /// A UUIDv7: 48-bit Unix milliseconds, version 7, then random bits.
     public static func v7(at date: Date, random: any RandomSource) -> UUID {
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        let millis = UInt64(max(0, Timestamp.milliseconds(date)))
         var b = random.bytes(16)
         for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
         b[6] = (b[6] & 0x0F) | 0x70

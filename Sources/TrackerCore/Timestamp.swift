@@ -3,8 +3,14 @@ import Foundation
 /// Event times are whole milliseconds, written as ISO-8601 UTC (`2026-11-29T10:11:12.345Z`) so
 /// stored rows are readable by people and tools, sort as text, and round-trip exactly.
 public enum Timestamp {
+    /// Whole milliseconds, rounded down, except that a time within a microsecond below a
+    /// millisecond counts as that millisecond: `date(milliseconds: 999)` is 0.999 s, which times
+    /// 1000 is 998.9999999999999 in floating point, and flooring that lost a millisecond (so
+    /// `truncated` was not idempotent and some stored times were 1 ms early).
     public static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let exact = date.timeIntervalSince1970 * 1000
+        let nearest = exact.rounded()
+        return Int64(abs(exact - nearest) < 0.001 ? nearest : exact.rounded(.down))
     }
 
     public static func date(milliseconds: Int64) -> Date {
@@ -16,31 +22,37 @@ public enum Timestamp {
         Self.date(milliseconds: milliseconds(date))
     }
 
+    /// Written into the string's own storage: this runs several times per stored event.
     public static func format(_ date: Date) -> String {
         let ms = milliseconds(date)
         var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
         let millis = Int(ms - Int64(seconds) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        var out = [UInt8](repeating: 0, count: 24)
-        func put(_ value: Int, at start: Int, width: Int) {
-            var v = value
-            for i in stride(from: start + width - 1, through: start, by: -1) {
-                out[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, at start: Int, width: Int) {
+                var v = value
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
             }
+            put(Int(parts.tm_year) + 1900, at: 0, width: 4)
+            put(Int(parts.tm_mon) + 1, at: 5, width: 2)
+            put(Int(parts.tm_mday), at: 8, width: 2)
+            put(Int(parts.tm_hour), at: 11, width: 2)
+            put(Int(parts.tm_min), at: 14, width: 2)
+            put(Int(parts.tm_sec), at: 17, width: 2)
+            put(millis, at: 20, width: 3)
+            out[4] = UInt8(ascii: "-")
+            out[7] = UInt8(ascii: "-")
+            out[10] = UInt8(ascii: "T")
+            out[13] = UInt8(ascii: ":")
+            out[16] = UInt8(ascii: ":")
+            out[19] = UInt8(ascii: ".")
+            out[23] = UInt8(ascii: "Z")
+            return 24
         }
-        put(Int(parts.tm_year) + 1900, at: 0, width: 4)
-        put(Int(parts.tm_mon) + 1, at: 5, width: 2)
-        put(Int(parts.tm_mday), at: 8, width: 2)
-        put(Int(parts.tm_hour), at: 11, width: 2)
-        put(Int(parts.tm_min), at: 14, width: 2)
-        put(Int(parts.tm_sec), at: 17, width: 2)
-        put(millis, at: 20, width: 3)
-        for (i, c) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
-            out[i] = UInt8(ascii: c)
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses what `format` writes (and the same without milliseconds); nil otherwise.

@@ -27,6 +27,32 @@ import Testing
 
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+        // Overlong, an encoded surrogate, truncated, a lone continuation byte, past U+10FFFF.
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xEF, 0xBF]] {
+            #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22] + bad + [0x22]) }
+            #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x5C, 0x6E] + bad + [0x22]) }
+        }
+    }
+
+    /// Strings of random bytes (many not UTF-8), with and without an escape, are accepted exactly
+    /// when the standard library's validating decoder accepts them, and give the same text.
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        var random = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [[0x61], [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0xEF, 0xBF, 0xBD],
+                                 [0xC3], [0xA9], [0xFF], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF8, 0x88, 0x80, 0x80, 0x80]]
+        for _ in 0..<3000 {
+            let bytes = (0..<Int.random(in: 0...6, using: &random)).flatMap { _ in pieces.randomElement(using: &random)! }
+            let expected = bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+            for escaped in [false, true] {
+                let json: [UInt8] = [0x22] + (escaped ? [0x5C, 0x74] : []) + bytes + [0x22]
+                let parsed = try? JSONParser.parse(json)
+                if let expected {
+                    #expect(parsed == .string((escaped ? "\t" : "") + expected), "\(bytes)")
+                } else {
+                    #expect(parsed == nil, "\(bytes) is not UTF-8")
+                }
+            }
+        }
     }
 
     @Test func boundsNestingDepth() {

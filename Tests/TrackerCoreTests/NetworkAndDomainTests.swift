@@ -94,6 +94,21 @@ import Testing
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
+    /// Against Foundation's ISO-8601 formatter, over 1970–2100, edges of days and years included.
+    @Test func timestampsAreFoundationsISO8601() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var milliseconds: [Int64] = [0, 999, 86_399_999, 86_400_000, 946_684_799_999, 946_684_800_000, 4_102_444_799_999]
+        milliseconds += (0..<2000).map { _ in Int64.random(in: 0..<4_102_444_800_000) }
+        for ms in milliseconds {
+            let date = Timestamp.date(milliseconds: ms)
+            #expect(Timestamp.format(date) == formatter.string(from: date), "\(ms)")
+            #expect(Timestamp.parse(Timestamp.format(date)) == date)
+            #expect(Timestamp.milliseconds(date) == ms && Timestamp.truncated(date) == date, "\(ms) survives a round trip")
+        }
+    }
+
     @Test func uuidParsingAgreesWithFoundation() {
         for _ in 0..<1000 {
             let uuid = UUID()
