@@ -91,6 +91,9 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
         }
     }
 
+    /// The log size (in frames: 16 MiB of 4 KiB pages) past which a checkpoint restarts it.
+    static let restartFrames = 4096
+
     /// Copies committed WAL frames into the database file so that the next commit writes the log
     /// from its start again; with `truncate` (at shutdown) it also empties the log file. Returns
     /// the WAL frames still to copy.
@@ -98,22 +101,29 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     /// A `PASSIVE` checkpoint alone never lets the log restart under steady writes (commits land
     /// while it copies, so it never finds the log fully copied): the log grew without bound (600 MB
     /// in a minute of benchmark) and every commit paid for extending the file, a fifth of the
-    /// pixel's throughput. So `PASSIVE` copies the bulk without blocking anyone, then `RESTART`
-    /// copies the few frames committed meanwhile, holding new commits only for those.
+    /// pixel's throughput. So `PASSIVE` copies the bulk without blocking anyone, then, once the log
+    /// holds more than `restartFrames`, `RESTART` copies the few frames committed meanwhile,
+    /// holding new commits only for those.
     @discardableResult
     public func checkpoint(truncate: Bool = false) async throws(StorageError) -> Int {
         try await checkpointer.run { (connection) throws(StorageError) in
-            var remaining = 0
-            for mode in truncate ? ["TRUNCATE"] : ["PASSIVE", "RESTART"] {
+            func checkpoint(_ mode: String) throws(StorageError) -> (frames: Int, remaining: Int) {
                 // RESTART holds new commits while it waits for readers: it gives up after a moment
                 // (the next checkpoint tries again) rather than stall ingestion behind a long
                 // query. At shutdown it waits.
                 try connection.execute("PRAGMA busy_timeout=\(mode == "RESTART" ? 50 : 5000)")
                 let statement = try connection.prepare("PRAGMA wal_checkpoint(\(mode))")
                 _ = try statement.step()
-                remaining = Int((statement.int64(1) ?? 0) - (statement.int64(2) ?? 0))
+                let frames = Int(statement.int64(1) ?? 0)
+                return (frames, frames - Int(statement.int64(2) ?? 0))
             }
-            return remaining
+            if truncate { return try checkpoint("TRUNCATE").remaining }
+            let passive = try checkpoint("PASSIVE")
+            // A quiet log restarts by itself (no commit lands while PASSIVE copies); only a log
+            // past a few seconds of writes needs RESTART, and only then may a long read delay a
+            // commit.
+            guard passive.frames >= Self.restartFrames else { return passive.remaining }
+            return try checkpoint("RESTART").remaining
         }
     }
 
