@@ -73,6 +73,33 @@ import Testing
         #expect(try JSONParser.parse(text) == value)
     }
 
+    /// Maps of any text (controls, quotes, backslashes, non-ASCII) written by the byte writer come
+    /// back unchanged through our parser and through Foundation's, and the map shortcuts write
+    /// what the general writer does.
+    @Test func writerOutputReadsBackForAnyText() throws {
+        let alphabet: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}",
+                                          "é", "€", "\u{2028}", "😀", "中"]
+        func text() -> String {
+            String(String.UnicodeScalarView((0..<Int.random(in: 0...12)).map { _ in alphabet.randomElement()! }))
+        }
+        for _ in 0..<300 {
+            var strings: [String: String] = [:]
+            var numbers: [String: Double] = [:]
+            for _ in 0..<Int.random(in: 0...6) {
+                strings[text()] = text()
+                numbers[text()] = [0, -1, 2.5, 1e20, 123_456_789].randomElement()!
+            }
+            let written = JSONWriter.serialize(strings)
+            #expect(written == JSONWriter.serialize(.object(strings.mapValues { .string($0) })))
+            #expect(try JSONParser.parse(written) == .object(strings.mapValues { .string($0) }))
+            let foundation = try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: String]
+            #expect(foundation == strings)
+            let numeric = JSONWriter.serialize(numbers)
+            #expect(numeric == JSONWriter.serialize(.object(numbers.mapValues { .number($0) })))
+            #expect(try JSONParser.parse(numeric) == .object(numbers.mapValues { .number($0) }))
+        }
+    }
+
     @Test func textOfValues() {
         #expect(JSONValue.number(1).text == "1")
         #expect(JSONValue.number(1.25).text == "1.25")
