@@ -80,7 +80,9 @@ public final class SessionTracker: Sendable {
         guard now.timeIntervalSince(rotated) >= timeout || state.current.count >= generationLimit else { return [:] }
         let dropped = state.previous
         state.previous = state.current
-        state.current = [:]
+        // Sized like the generation before: growing to hundreds of thousands of entries rehashed
+        // everything at each doubling, on the event loop and under the lock.
+        state.current = Dictionary(minimumCapacity: min(state.previous.count, generationLimit))
         state.rotated = now
         return dropped
     }
