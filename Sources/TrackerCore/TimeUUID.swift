@@ -45,8 +45,7 @@ public enum TimeUUID {
     /// Canonical lower-case text, as stored and returned. Written out byte by byte: ids are
     /// minted two or three times per request, and `uuidString.lowercased()` allocates twice.
     public static func text(_ uuid: UUID) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        return withUnsafeBytes(of: uuid.uuid) { raw in
+        withUnsafeBytes(of: uuid.uuid) { raw in
             String(unsafeUninitializedCapacity: 36) { out in
                 var position = 0
                 for (index, byte) in raw.enumerated() {
@@ -54,13 +53,17 @@ public enum TimeUUID {
                         out[position] = UInt8(ascii: "-")
                         position += 1
                     }
-                    out[position] = digits[Int(byte >> 4)]
-                    out[position + 1] = digits[Int(byte & 0x0F)]
+                    out[position] = hexDigit(byte >> 4)
+                    out[position + 1] = hexDigit(byte & 0x0F)
                     position += 2
                 }
                 return position
             }
         }
+    }
+
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// The creation time encoded in a v7 or v1 UUID, if any.

@@ -43,6 +43,29 @@ import Testing
         #expect(tracker.session(site: "s", vid: "c", clientSID: nil, at: at(5), mint: { "x" }) == "mine")
     }
 
+    /// Ids are kept as 16 bytes when that gives back exactly the text they came as, else as text.
+    @Test func idsComeBackExactlyAsGiven() {
+        var random = SystemRandomNumberGenerator()
+        var ids = (0..<500).map { _ in UUID().uuidString.lowercased() }
+        ids += (0..<500).map { _ in TimeUUID.text(TimeUUID.v7(at: Date(), random: SystemRandomSource())) }
+        ids += ["3D0BE300-CBD2-11E8-AA59-FFD128A54D91", "user-42", "", "3d0be300-cbd2-11e8-aa59-ffd128a54d9g",
+                "3d0be300xcbd2-11e8-aa59-ffd128a54d91", "é"]
+        for id in ids {
+            let compact = SessionTracker.CompactID(id)
+            #expect(compact.text == id)
+            if case .uuid = compact {
+                #expect(id == id.lowercased() && UUID(uuidString: id) != nil)
+            } else {
+                #expect(id != id.lowercased() || UUID(uuidString: id) == nil, "\(id) could have been compact")
+            }
+        }
+        let tracker = SessionTracker()
+        for id in ids.shuffled(using: &random) {
+            #expect(tracker.session(site: "s", vid: id, clientSID: nil, at: at(0), mint: { id }) == id)
+            #expect(tracker.session(site: "s", vid: id, clientSID: nil, at: at(1), mint: { "other" }) == id)
+        }
+    }
+
     /// Memory stays bounded however many visitors arrive within the timeout, and each hit costs
     /// the same: a full generation rotates instead of being sorted.
     @Test func manyVisitorsWithinTheTimeoutStayUnderTheBound() {
