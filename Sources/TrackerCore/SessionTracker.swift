@@ -35,7 +35,7 @@ public final class SessionTracker: Sendable {
             switch self {
             case .text(let text): return text
             case .uuid(let high, let low):
-                var uuid = UUID().uuid
+                var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
                 withUnsafeMutableBytes(of: &uuid) { raw in
                     raw.storeBytes(of: high, as: UInt64.self)
                     raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
@@ -61,12 +61,9 @@ public final class SessionTracker: Sendable {
             id = CompactID(sid)
             self.lastSeen = lastSeen
         }
-        init(id: CompactID, lastSeen: Date) {
-            self.id = id
-            self.lastSeen = lastSeen
-        }
         var sid: String { id.text }
     }
+
     struct State {
         var current: [Key: Entry] = [:]
         var previous: [Key: Entry] = [:]
