@@ -38,6 +38,11 @@ public enum ASCII {
         return true
     }
 
+    /// The lower-case hexadecimal digit of a value 0...15.
+    @inlinable public static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
     /// The value of a hexadecimal digit (either case); nil for anything else.
     public static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {

@@ -46,9 +46,8 @@ public enum Hashing {
 
     /// Lower-case hexadecimal: API key hashes, asset digests.
     public static func hex<Bytes: Sequence>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
-        for byte in data { out += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        for byte in data { out += [ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 15)] }
         return String(decoding: out, as: UTF8.self)
     }
 

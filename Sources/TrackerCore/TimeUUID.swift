@@ -53,17 +53,13 @@ public enum TimeUUID {
                         out[position] = UInt8(ascii: "-")
                         position += 1
                     }
-                    out[position] = hexDigit(byte >> 4)
-                    out[position + 1] = hexDigit(byte & 0x0F)
+                    out[position] = ASCII.hexDigit(byte >> 4)
+                    out[position + 1] = ASCII.hexDigit(byte & 0x0F)
                     position += 2
                 }
                 return position
             }
         }
-    }
-
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// The creation time encoded in a v7 or v1 UUID, if any.

@@ -7,6 +7,11 @@ import Testing
         #expect(ASCII.trimmed(input) == expected)
     }
 
+    @Test func hexDigitsAreLowerCaseAndReadBack() {
+        #expect((0..<16).map { ASCII.hexDigit(UInt8($0)) } == Array("0123456789abcdef".utf8))
+        #expect((0..<16).allSatisfy { ASCII.hexValue(ASCII.hexDigit(UInt8($0))) == UInt8($0) })
+    }
+
     @Test func removingEveryOccurrence() {
         #expect(ASCII.removing("utm_", from: "utm_source") == "source")
         #expect(ASCII.removing("utm_", from: "utm_utm_x_utm_") == "x_")
