@@ -48,18 +48,42 @@ public struct HTTPRequest: Sendable {
         return (String(uri[..<mark]), String(uri[bytes.index(after: mark)...]))
     }
 
-    /// Cookies by name, the first of each name winning; split on the bytes.
+    /// Cookies by name, the first of each name winning: `name=value` pairs split on `;`, both
+    /// trimmed, a quoted value unquoted. One pass over each header's bytes, two strings per
+    /// cookie (splitting into slices, then strings, then trimmed strings showed in the profile of
+    /// every browser event).
     public var cookies: [String: String] {
         var result: [String: String] = [:]
-        for header in headers["cookie"] {
-            for part in header.utf8.split(separator: UInt8(ascii: ";")) {
-                guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
-                let name = ASCII.trimmed(String(decoding: part[..<eq], as: UTF8.self))
-                var value = ASCII.trimmed(String(decoding: part[part.index(after: eq)...], as: UTF8.self))
-                if value.utf8.count >= 2, value.utf8.first == UInt8(ascii: "\""), value.utf8.last == UInt8(ascii: "\"") {
-                    value = String(value.dropFirst().dropLast())
+        for (name, value) in headers where ASCII.equalsIgnoringCase(name, lowercase: "cookie") {
+            var header = value
+            header.withUTF8 { bytes in
+                func trimmed(_ range: Range<Int>) -> Range<Int> {
+                    var (start, end) = (range.lowerBound, range.upperBound)
+                    while start < end, ASCII.isSpace(bytes[start]) { start += 1 }
+                    while end > start, ASCII.isSpace(bytes[end - 1]) { end -= 1 }
+                    return start..<end
                 }
-                if result[name] == nil { result[name] = value }
+                func text(_ range: Range<Int>) -> String {
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                }
+                var start = 0
+                while start < bytes.count {
+                    var end = start
+                    var equals: Int?
+                    while end < bytes.count, bytes[end] != UInt8(ascii: ";") {
+                        if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
+                        end += 1
+                    }
+                    defer { start = end + 1 }
+                    guard let equals else { continue }
+                    let name = text(trimmed(start..<equals))
+                    guard result[name] == nil else { continue }
+                    var value = trimmed((equals + 1)..<end)
+                    if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
+                        value = (value.lowerBound + 1)..<(value.upperBound - 1)
+                    }
+                    result[name] = text(value)
+                }
             }
         }
         return result

@@ -11,6 +11,30 @@ import Testing
         #expect(HTTPRequest(method: .GET, uri: "/").cookies.isEmpty)
     }
 
+    /// Against the straightforward split-then-trim reading, on 3 000 random Cookie headers.
+    @Test func cookieParsingAgreesWithSplittingAndTrimming() {
+        func reference(_ headers: [String]) -> [String: String] {
+            var result: [String: String] = [:]
+            for header in headers {
+                for part in header.split(separator: ";", omittingEmptySubsequences: false) {
+                    guard let eq = part.firstIndex(of: "=") else { continue }
+                    let name = String(part[..<eq]).trimmingCharacters(in: [" ", "\t", "\r", "\n"])
+                    var value = String(part[part.index(after: eq)...]).trimmingCharacters(in: [" ", "\t", "\r", "\n"])
+                    if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                    if result[name] == nil { result[name] = value }
+                }
+            }
+            return result
+        }
+        let alphabet: [String] = ["a", "B", "=", ";", " ", "\t", "\"", "é", "x1", "vid", "sid"]
+        for _ in 0..<3000 {
+            let headers = (0..<Int.random(in: 1...2)).map { _ in (0..<Int.random(in: 0...14)).map { _ in alphabet.randomElement()! }.joined() }
+            var fields = HTTPHeaders()
+            for header in headers { fields.add(name: Bool.random() ? "Cookie" : "cookie", value: header) }
+            #expect(HTTPRequest(method: .GET, uri: "/", headers: fields).cookies == reference(headers), "\(headers)")
+        }
+    }
+
     @Test func targetsSplitIntoPathAndQuery() {
         let request = HTTPRequest(method: .GET, uri: "/é/a?b=1?c")
         #expect(request.path == "/é/a" && request.query == "b=1?c")
