@@ -10,6 +10,15 @@ public enum ASCII {
         return String(text[first...last])
     }
 
+    /// The part of `range` in `bytes` without spaces, tabs, CR and LF at either end: trimming
+    /// without making strings first (the cookie parser).
+    public static func trimmed(_ range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        var (start, end) = (range.lowerBound, range.upperBound)
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return start..<end
+    }
+
     /// ASCII lower case without Foundation; returns `text` itself when it has no upper case.
     public static func lowercased(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
@@ -53,7 +62,7 @@ public enum ASCII {
         }
     }
 
-    public static func isSpace(_ byte: UInt8) -> Bool {
+    static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 

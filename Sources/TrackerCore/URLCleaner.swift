@@ -25,15 +25,10 @@ public struct URLCleaner: Sendable {
     /// (http or https, ASCII host); anything else takes the two steps.
     static func withoutSchemeAndQuery(_ value: String) -> String {
         guard let schemeEnd = schemeSeparator(value) else { return stripQuery(value) }
-        let bytes = value.utf8
-        let schemeLength = bytes.distance(from: bytes.startIndex, to: schemeEnd.lowerBound)
-        guard schemeLength == 4 || schemeLength == 5 else { return stripQuery(protocolRelative(value)) }
-        let rest = bytes[schemeEnd.upperBound...]
+        let rest = value.utf8[schemeEnd.upperBound...]
         let hostEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         let end = rest[hostEnd...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-        let scheme = String(value[..<schemeEnd.lowerBound])
-        guard ASCII.equalsIgnoringCase(scheme, lowercase: "http") || ASCII.equalsIgnoringCase(scheme, lowercase: "https"),
-              rest[..<hostEnd].allSatisfy({ $0 < 0x80 })
+        guard isWebScheme(value[..<schemeEnd.lowerBound]), rest[..<hostEnd].allSatisfy({ $0 < 0x80 })
         else { return stripQuery(protocolRelative(value)) }
         let count = 2 + rest.distance(from: rest.startIndex, to: end)
         return String(unsafeUninitializedCapacity: count) { out in
@@ -55,9 +50,7 @@ public struct URLCleaner: Sendable {
     /// `range(of:)` and Character-wise scans were a twentieth of a JSON event's cost.
     public static func protocolRelative(_ value: String) -> String {
         guard let schemeEnd = schemeSeparator(value) else { return value }
-        let scheme = value[..<schemeEnd.lowerBound]
-        guard ASCII.equalsIgnoringCase(String(scheme), lowercase: "http") || ASCII.equalsIgnoringCase(String(scheme), lowercase: "https")
-        else { return value }
+        guard isWebScheme(value[..<schemeEnd.lowerBound]) else { return value }
         let rest = value[schemeEnd.upperBound...]
         let hostEnd = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         return "//" + lowercasedHost(rest[..<hostEnd]) + rest[hostEnd...]
@@ -66,6 +59,12 @@ public struct URLCleaner: Sendable {
     public static func stripQuery(_ value: String) -> String {
         guard let cut = value.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return value }
         return String(value[..<cut])
+    }
+
+    /// `http` or `https`, in any case.
+    static func isWebScheme(_ scheme: Substring) -> Bool {
+        let scheme = String(scheme)
+        return ASCII.equalsIgnoringCase(scheme, lowercase: "http") || ASCII.equalsIgnoringCase(scheme, lowercase: "https")
     }
 
     /// Where the first `://` is.

@@ -57,12 +57,6 @@ public struct HTTPRequest: Sendable {
         for (name, value) in headers where ASCII.equalsIgnoringCase(name, lowercase: "cookie") {
             var header = value
             header.withUTF8 { bytes in
-                func trimmed(_ range: Range<Int>) -> Range<Int> {
-                    var (start, end) = (range.lowerBound, range.upperBound)
-                    while start < end, ASCII.isSpace(bytes[start]) { start += 1 }
-                    while end > start, ASCII.isSpace(bytes[end - 1]) { end -= 1 }
-                    return start..<end
-                }
                 func text(_ range: Range<Int>) -> String {
                     String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
                 }
@@ -76,9 +70,9 @@ public struct HTTPRequest: Sendable {
                     }
                     defer { start = end + 1 }
                     guard let equals else { continue }
-                    let name = text(trimmed(start..<equals))
+                    let name = text(ASCII.trimmed(start..<equals, in: bytes))
                     guard result[name] == nil else { continue }
-                    var value = trimmed((equals + 1)..<end)
+                    var value = ASCII.trimmed((equals + 1)..<end, in: bytes)
                     if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
                         value = (value.lowerBound + 1)..<(value.upperBound - 1)
                     }
