@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tracker", targets: ["tracker"]),
         .executable(name: "nats-bench", targets: ["nats-bench"]),
         .executable(name: "store-bench", targets: ["store-bench"]),
+        .executable(name: "pipeline-bench", targets: ["pipeline-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -164,6 +165,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "nats-bench", dependencies: ["NATSClient"]),
+        .executableTarget(name: "pipeline-bench", dependencies: ["TrackerCore"]),
         .executableTarget(name: "store-bench", dependencies: [
             "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse", "TrackerStorage", "TrackerCore",
         ]),

@@ -41,15 +41,26 @@ public struct EventPipeline: Sendable {
         TimeUUID.text(TimeUUID.v7(at: clock.now(), random: random))
     }
 
-    public func process(_ values: [String: JSONValue], hit: RawHit) throws(Rejection) -> ProcessedEvent {
+    /// `values` is consumed: handed over uniquely, the steps change it in place.
+    public func process(_ values: consuming HitValues, hit: RawHit) throws(Rejection) -> ProcessedEvent {
         let now = Timestamp.truncated(clock.now())
         let eid = TimeUUID.text(TimeUUID.v7(at: now, random: random))
         var draft = EventDraft(event: Event(eid: eid, created: now, isServer: hit.route.isServer),
-                               values: values, hit: hit)
+                               values: consume values, hit: hit)
         draft.event[EventField.route] = hit.route.rawValue
         for step in steps {
             try step.run(&draft)
         }
         return ProcessedEvent(event: draft.event, setsVisitorCookie: draft.setsVisitorCookie)
+    }
+
+    /// A request's events in order, each value map handed over uniquely (see `process(_:hit:)`).
+    public func process(_ all: consuming [HitValues], hit: RawHit) throws(Rejection) -> [ProcessedEvent] {
+        var remaining = consume all
+        remaining.reverse()
+        var processed: [ProcessedEvent] = []
+        processed.reserveCapacity(remaining.count)
+        while let values = remaining.popLast() { processed.append(try process(values, hit: hit)) }
+        return processed
     }
 }

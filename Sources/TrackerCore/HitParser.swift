@@ -26,16 +26,18 @@ public struct HitParser: Sendable {
         self.limits = limits
     }
 
-    public func parse(_ hit: RawHit) throws(Rejection) -> [[String: JSONValue]] {
-        var base = [String: JSONValue](minimumCapacity: 12)
+    public func parse(_ hit: RawHit) throws(Rejection) -> [HitValues] {
+        var base = HitValues(capacity: 24)
         // The `User` header, else the `user` cookie (upstream meant to read it but never did, §18.6).
         let user = hit.userHeader ?? hit.cookies["user"].map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
-        if let user, case .object(let fields)? = try? JSONParser.parse(user) {
-            merge(fields, into: &base)
+        if let user {
+            var bytes = Array(user.utf8)
+            var withUser: HitValues?
+            if (try? Self.objects(in: &bytes, base: base) { withUser = $0 }) == .object, let withUser { base = withUser }
         }
-        if let vid = hit.cookies["vid"], !vid.isEmpty { base["vid"] = .string(vid) }
-        if let consent = hit.cookies["CookieConsent"], let flags = Int64(consent) { base["cflags"] = .number(Double(flags)) }
-        if let sid = hit.cookies["sid"], !sid.isEmpty { base["sid"] = .string(sid) }
+        if let vid = hit.cookies["vid"], !vid.isEmpty { base[.vid] = .string(vid) }
+        if let consent = hit.cookies["CookieConsent"], let flags = Int64(consent) { base[.cflags] = .number(Double(flags)) }
+        if let sid = hit.cookies["sid"], !sid.isEmpty { base[.sid] = .string(sid) }
         for (key, value) in PathTuplets.pairs(hit.tuplets) { base[key] = .string(value) }
         if let query = hit.query, !query.isEmpty {
             let pairs = PercentDecoding.queryPairs(query)
@@ -46,10 +48,13 @@ public struct HitParser: Sendable {
                 }
             }
         }
-        var events = [base]
         // Only /tr/ and /str/ take bodies: a pixel, a redirect or a file is never an upload (§18.19).
+        // `base` handed over, not shared: the steps' first change would otherwise copy it.
+        var events: [HitValues]
         if hit.route == .tr || hit.route == .str, hit.method == "POST" || hit.method == "PUT", !hit.body.isEmpty {
-            events = try bodyEvents(hit, base: base)
+            events = try bodyEvents(hit, base: consume base)
+        } else {
+            events = [consume base]
         }
         for index in events.indices {
             Self.liftContent(&events[index])
@@ -64,14 +69,14 @@ public struct HitParser: Sendable {
     }
 
     /// `content` (from `utm_content`) becomes the event name when no `ename` was given.
-    static func liftContent(_ values: inout [String: JSONValue]) {
-        if values["ename"] == nil, case .string(let content)? = values["content"] {
-            values["ename"] = .string(content)
-            values["content"] = nil
+    static func liftContent(_ values: inout HitValues) {
+        if values[.ename] == nil, case .string(let content)? = values[.content] {
+            values[.ename] = .string(content)
+            values[.content] = nil
         }
     }
 
-    func bodyEvents(_ hit: RawHit, base: [String: JSONValue]) throws(Rejection) -> [[String: JSONValue]] {
+    func bodyEvents(_ hit: RawHit, base: consuming HitValues) throws(Rejection) -> [HitValues] {
         let type = hit.contentType?.lowercased() ?? ""
         let firstByte = hit.body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         let looksLikeJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
@@ -82,50 +87,104 @@ public struct HitParser: Sendable {
             }
             return [values]
         }
-        let parsed: JSONValue
+        var body = hit.body
+        var events: [HitValues] = []
+        let shape: BodyShape
         do {
-            parsed = try JSONParser.parse(hit.body)
+            // Past the batch limit the items are still parsed (a syntax error anywhere is the
+            // answer) but no longer kept.
+            shape = try Self.objects(in: &body, base: base) { if events.count <= limits.maxBatchEvents { events.append($0) } }
         } catch {
             throw Rejection(.malformedJSON, error.description)
         }
-        switch parsed {
-        case .object(let fields):
-            var values = base
-            merge(fields, into: &values)
-            return [values]
-        case .array(let items):
-            guard !items.isEmpty else { throw Rejection(.malformedJSON, "the batch is empty") }
-            guard items.count <= limits.maxBatchEvents else {
-                throw Rejection(.tooManyEvents, "\(items.count) events, the limit is \(limits.maxBatchEvents)")
+        switch shape {
+        case .object:
+            return events
+        case .array(let items, let firstNonObject):
+            guard items > 0 else { throw Rejection(.malformedJSON, "the batch is empty") }
+            guard items <= limits.maxBatchEvents else {
+                throw Rejection(.tooManyEvents, "\(items) events, the limit is \(limits.maxBatchEvents)")
             }
-            return try items.enumerated().map { (index, item) throws(Rejection) in
-                guard case .object(let fields) = item else {
-                    throw Rejection(.malformedJSON, "batch item \(index) is not an object")
-                }
-                var values = base
-                merge(fields, into: &values)
-                return values
-            }
-        default:
+            if let firstNonObject { throw Rejection(.malformedJSON, "batch item \(firstNonObject) is not an object") }
+            return events
+        case .other:
             throw Rejection(.malformedJSON, "the body must be a JSON object or an array of objects")
         }
     }
 
-    /// Body keys are lower-cased (upstream is case-insensitive on keys); nulls are skipped.
-    func merge(_ fields: [String: JSONValue], into values: inout [String: JSONValue]) {
-        if values.capacity < values.count + fields.count { values.reserveCapacity(values.count + fields.count) }
-        for (key, value) in fields where !value.isNull {
-            if key == "params", case .object(let inner) = value, case .object(let existing)? = values["params"] {
-                values["params"] = .object(existing.merging(inner) { $1 })
-            } else {
-                // ASCII keys (nearly all) without Unicode case mapping, and without a copy when
-                // already lower case.
-                values[key.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(key) : key.lowercased()] = value
+    enum BodyShape: Equatable {
+        case object
+        case array(items: Int, firstNonObject: Int?)
+        case other
+    }
+
+    /// Parses a JSON document straight into value maps: for the object, or each object of an
+    /// array, a copy of `base` with its members merged (`merge`), handed to `event`. No
+    /// dictionary is built for the members, and plain keys are found by their bytes.
+    static func objects(in bytes: inout [UInt8], base: HitValues, _ event: (HitValues) -> Void) throws(JSONParser.Failure) -> BodyShape {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.Failure) in
+            var cursor = JSONParser.Cursor(bytes: buffer)
+            func object() throws(JSONParser.Failure) {
+                var values = base
+                try cursor.members(depth: 1) { key, value in merge(key, value, into: &values) }
+                event(values)
             }
+            cursor.skipWhitespace()
+            let shape: BodyShape
+            switch cursor.index < buffer.count ? buffer[cursor.index] : 0 {
+            case UInt8(ascii: "{"):
+                try object()
+                shape = .object
+            case UInt8(ascii: "["):
+                cursor.index += 1
+                var items = 0
+                var firstNonObject: Int?
+                cursor.skipWhitespace()
+                if cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "]") {
+                    cursor.index += 1
+                } else {
+                    while true {
+                        cursor.skipWhitespace()
+                        if cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "{") {
+                            try object()
+                        } else {
+                            _ = try cursor.value(depth: 1)
+                            if firstNonObject == nil { firstNonObject = items }
+                        }
+                        items += 1
+                        cursor.skipWhitespace()
+                        guard cursor.index < buffer.count else { throw cursor.fail("unexpected end of input") }
+                        if buffer[cursor.index] == UInt8(ascii: ",") { cursor.index += 1; continue }
+                        if buffer[cursor.index] == UInt8(ascii: "]") { cursor.index += 1; break }
+                        throw cursor.fail("expected ',' or ']'")
+                    }
+                }
+                shape = .array(items: items, firstNonObject: firstNonObject)
+            default:
+                _ = try cursor.value(depth: 0)
+                shape = .other
+            }
+            cursor.skipWhitespace()
+            guard cursor.index == buffer.count else { throw cursor.fail("unexpected data after the value") }
+            return shape
         }
     }
 
-    func check(_ values: [String: JSONValue]) throws(Rejection) {
+    /// Keys are lower-cased (upstream is case-insensitive on keys); nulls are skipped; a nested
+    /// `params` object adds to one already there.
+    static func merge(_ key: JSONKey, _ value: JSONValue, into values: inout HitValues) {
+        if value.isNull { return }
+        if case .object(let inner) = value, key.isParams, case .object(let existing)? = values[.params] {
+            values[.params] = .object(existing.merging(inner) { $1 })
+            return
+        }
+        switch key {
+        case .bytes(let bytes): values.set(utf8: bytes, value)
+        case .text(var text): text.withUTF8 { values.set(utf8: $0, value) }
+        }
+    }
+
+    func check(_ values: HitValues) throws(Rejection) {
         var count = 0
         for (key, value) in values {
             count += 1

@@ -62,29 +62,54 @@ public struct JSONParser {
         }
 
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
-            guard depth <= JSONParser.maximumDepth else { throw fail("nesting too deep") }
-            index += 1
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
             // Events carry a dozen or more fields: growing from empty rehashed them four times.
             // (Sized at creation: `reserveCapacity` is not specialized, and asked the runtime for
             // type metadata on every call.)
             var result = [String: JSONValue](minimumCapacity: 8)
+            try members(depth: depth) { key, value in result[key.string] = value }
+            return .object(result)
+        }
+
+        /// Parses the object at the cursor and hands each member to `member` as it goes, so that a
+        /// caller with its own map (`HitParser`) builds no dictionary and, for plain ASCII keys,
+        /// no key string. A repeated key is handed over each time; the last one wins.
+        mutating func members(depth: Int, _ member: (JSONKey, JSONValue) -> Void) throws(Failure) {
+            guard depth <= JSONParser.maximumDepth else { throw fail("nesting too deep") }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-                let key = try string()
+                let key = try key()
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
                 skipWhitespace()
-                result[key] = try value(depth: depth)
+                member(key, try value(depth: depth))
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unexpected end of input") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(result) }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return }
                 throw fail("expected ',' or '}'")
             }
+        }
+
+        /// A key of plain ASCII without escapes (nearly every key) as its bytes in the input;
+        /// any other as a decoded, validated string.
+        mutating func key() throws(Failure) -> JSONKey {
+            let start = index + 1
+            var end = start
+            while end < bytes.count {
+                let b = bytes[end]
+                if b == UInt8(ascii: "\"") {
+                    index = end + 1
+                    return .bytes(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                }
+                if b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { break }
+                end += 1
+            }
+            return .text(try string())
         }
 
         mutating func array(depth: Int) throws(Failure) -> JSONValue {
@@ -123,6 +148,18 @@ public struct JSONParser {
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
                 guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
                 while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            // Most numbers are small integers: exact as a Double, without making a string.
+            let negative = bytes[start] == UInt8(ascii: "-")
+            let digits = index - start - (negative ? 1 : 0)
+            if digits <= 15 {
+                var integer: Int64 = 0
+                var position = negative ? start + 1 : start
+                while position < index, isDigit(bytes[position]) {
+                    integer = integer * 10 + Int64(bytes[position] - UInt8(ascii: "0"))
+                    position += 1
+                }
+                if position == index { return negative ? -Double(integer) : Double(integer) }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             guard let value = Double(text), value.isFinite else { throw Failure(message: "number out of range", offset: start) }
@@ -225,6 +262,27 @@ public struct JSONParser {
                 index += 1
             }
             return v
+        }
+    }
+}
+
+/// An object key: the input's own bytes when plain ASCII, else the decoded string.
+enum JSONKey {
+    case bytes(UnsafeBufferPointer<UInt8>)
+    case text(String)
+
+    var string: String {
+        switch self {
+        case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .text(let text): return text
+        }
+    }
+
+    /// Exactly `params`, as upstream compared it (before lower-casing).
+    var isParams: Bool {
+        switch self {
+        case .bytes(let bytes): return bytes.elementsEqual("params".utf8)
+        case .text(let text): return text == "params"
         }
     }
 }

@@ -39,16 +39,16 @@ public struct ProcessedEvent: Sendable {
 /// the request they came from.
 public struct EventDraft: Sendable {
     public var event: Event
-    public var values: [String: JSONValue]
+    public var values: HitValues
     public let hit: RawHit
     public var setsVisitorCookie = false
 
     /// Takes a value out of `values`, so the last step can put whatever is left into `params`.
-    public mutating func take(_ key: String) -> JSONValue? {
-        values.removeValue(forKey: key)
+    public mutating func take(_ key: HitKey) -> JSONValue? {
+        values.take(key)
     }
 
-    public mutating func takeText(_ key: String) -> String? {
+    public mutating func takeText(_ key: HitKey) -> String? {
         guard let text = take(key)?.text else { return nil }
         let trimmed = ASCII.trimmed(text)
         return trimmed.isEmpty ? nil : trimmed

@@ -7,7 +7,7 @@ enum PipelineSteps {
     /// serves many sites), else the request's Host. `hhash` is upstream's site key.
     static let site = PipelineStep("site") { draft in
         var host = draft.hit.requestHost
-        if let explicit = draft.takeText("host") {
+        if let explicit = draft.takeText(.host) {
             host = explicit.lowercased()
         } else if let origin = draft.hit.origin, let originHost = URLCleaner.host(of: origin) {
             host = originHost
@@ -19,7 +19,7 @@ enum PipelineSteps {
 
     static func account(mixer: String?) -> PipelineStep {
         PipelineStep("account") { (draft: inout EventDraft) throws(Rejection) in
-            let acct = draft.takeText("acct")
+            let acct = draft.takeText(.acct)
             guard let mixer, !mixer.isEmpty else { return }
             let expected = Hashing.base36(Hashing.fnv1a32((draft.event[.host] ?? "") + mixer))
             guard let acct, acct == expected else {
@@ -38,25 +38,25 @@ enum PipelineSteps {
     static func identity(sessions: SessionTracker, key: IPHashKey, requireConsent: Bool,
                          mint: @escaping @Sendable () -> String) -> PipelineStep {
         PipelineStep("identity") { draft in
-            let requested = CookielessVisitor.requested(draft.take("cookieless"))
-            let unconsented = requireConsent && (draft.values["cflags"]?.number ?? 0) == 0
+            let requested = CookielessVisitor.requested(draft.take(.cookieless))
+            let unconsented = requireConsent && (draft.values[.cflags]?.number ?? 0) == 0
             if !draft.event.isServer, requested || draft.hit.privacySignal || unconsented {
-                _ = draft.take("vid")
-                _ = draft.take("sid")
-                if let uid = draft.takeText("uid") { draft.event[.uid] = uid }
+                _ = draft.take(.vid)
+                _ = draft.take(.sid)
+                if let uid = draft.takeText(.uid) { draft.event[.uid] = uid }
                 let vid = CookielessVisitor.id(key: key, at: draft.event.created, site: draft.event[.host] ?? "",
                                                clientIP: draft.hit.clientIP, userAgent: draft.hit.userAgent)
                 draft.event[.vid] = vid
                 draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: nil,
                                                      at: draft.event.created, mint: mint)
-                draft.values["cookieless"] = .bool(true)
+                draft.values[.cookieless] = .bool(true)
                 return
             }
             let cookieVID = draft.hit.cookies["vid"]
-            let sentVID = draft.takeText("vid").map(normalisedID)
+            let sentVID = draft.takeText(.vid).map(normalisedID)
             var vid = sentVID ?? mint()
             var stitched = false
-            if let uid = draft.takeText("uid") {
+            if let uid = draft.takeText(.uid) {
                 draft.event[.uid] = uid
                 if let id = TimeUUID.parse(uid) {
                     vid = TimeUUID.text(id)
@@ -64,7 +64,7 @@ enum PipelineSteps {
                 }
             }
             draft.event[.vid] = vid
-            let clientSID = draft.takeText("sid").map(normalisedID)
+            let clientSID = draft.takeText(.sid).map(normalisedID)
             draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: clientSID,
                                                  at: draft.event.created, newVisitor: sentVID == nil && !stitched, mint: mint)
             draft.setsVisitorCookie = !draft.event.isServer && cookieVID != vid
@@ -78,58 +78,35 @@ enum PipelineSteps {
     /// `url` and `last` cleaned as upstream §4.2 (case kept); a `/pub/` hit records the file served.
     static func urls(_ cleaner: URLCleaner) -> PipelineStep {
         PipelineStep("urls") { draft in
-            if draft.values["url"] == nil, draft.hit.route == .pub {
-                draft.values["url"] = .string(draft.hit.path)
+            if draft.values[.url] == nil, draft.hit.route == .pub {
+                draft.values[.url] = .string(draft.hit.path)
             }
-            for (key, field) in [("url", EventField.url), ("last", .last)] {
-                if let value = draft.takeText(key) { draft.event[field] = cleaner.clean(value) }
-            }
+            if let url = draft.takeText(.url) { draft.event[.url] = cleaner.clean(url) }
+            if let last = draft.takeText(.last) { draft.event[.last] = cleaner.clean(last) }
         }
     }
-
-    enum Column {
-        case text(EventField)
-        case number(NumericField)
-        /// Protocol plumbing, not data: never stored.
-        case plumbing
-    }
-
-    /// The client-sendable keys that are columns. Looked up once per key the event carries.
-    static let columnsByKey: [String: Column] = {
-        let text: [EventField] = [
-            .did, .app, .rel, .ptyp, .auth, .xid, .split, .ver, .ename, .etyp, .sink, .source, .medium,
-            .campaign, .term, .country, .region, .city, .culture, .ref, .rcode, .aff, .browser, .device, .os,
-            .tz, .targets, .rid, .relation, .gaid, .idfa, .msid, .fbid, .outcome, .ehash, .chash, .uhash,
-        ]
-        var map: [String: Column] = [:]
-        for field in text { map[field.rawValue] = .text(field) }
-        for field in NumericField.allCases { map[field.rawValue] = .number(field) }
-        for key in ["first", "created", "time", "hhash", "iphash", "ip", "bhash", "latlon", "vp", "tr", "str"] {
-            map[key] = .plumbing
-        }
-        return map
-    }()
 
     /// Known fields become typed columns whatever JSON type they arrived as (`"rel":1` → `"1"`);
     /// the rest stays for `params`.
     static let columns = PipelineStep("columns") { draft in
-        if draft.values["ver"] == nil, let version = draft.take("version") { draft.values["ver"] = version }
-        var remaining: [String: JSONValue] = [:]
-        for (key, value) in draft.values {
-            switch columnsByKey[key] {
-            case .text(let field)?:
-                if let text = value.text.map(ASCII.trimmed), !text.isEmpty {
+        if draft.values[.ver] == nil, let version = draft.take(.version) { draft.values[.ver] = version }
+        var values = draft.values
+        draft.values = HitValues()
+        values.consume { entry in
+            guard let column = entry.key.column else { return false }
+            switch column {
+            case .text(let field):
+                if let text = entry.value.text.map(ASCII.trimmed), !text.isEmpty {
                     draft.event[field] = field == .country ? text.uppercased() : text
                 }
-            case .number(let field)?:
-                if let number = value.number { draft.event[field] = field.isInteger ? number.rounded(.towardZero) : number }
-            case .plumbing?:
+            case .number(let field):
+                if let number = entry.value.number { draft.event[field] = field.isInteger ? number.rounded(.towardZero) : number }
+            case .plumbing:
                 break
-            case nil:
-                remaining[key] = value
             }
+            return true
         }
-        draft.values = remaining
+        draft.values = values
         // The browser's time zone names its country when the client sent none (upstream §4.1).
         if draft.event[.country] == nil, let zone = draft.event[.tz],
            let country = TimeZoneCountries.byZone[zone.lowercased()] {
@@ -140,7 +117,7 @@ enum PipelineSteps {
     /// E-mail, phone and user name are never stored raw: salted hashes only.
     static func personalData(salt: String) -> PipelineStep {
         PipelineStep("personal data") { draft in
-            for (key, field) in [("email", EventField.ehash), ("cell", .chash), ("uname", .uhash)] {
+            for (key, field) in [(HitKey.email, EventField.ehash), (.cell, .chash), (.uname, .uhash)] {
                 guard let raw = draft.takeText(key) else { continue }
                 if draft.event[field] == nil { draft.event[field] = Hashing.privateHash(raw, salt: salt) }
             }
@@ -172,28 +149,38 @@ enum PipelineSteps {
     /// Whatever no step consumed is kept in `params` as text, and in `nparams` when it reads as a
     /// number or boolean (upstream §4.3). Nested `params` objects are flattened into the same maps.
     static let params = PipelineStep("params") { draft in
-        var entries = draft.values
-        if case .object(let inner)? = entries.removeValue(forKey: "params") {
-            entries.merge(inner) { outer, _ in outer }
-        } else if case .string(let text)? = draft.values["params"],
-                  case .object(let inner)? = try? JSONParser.parse(text) {
-            entries["params"] = nil
-            entries.merge(inner) { outer, _ in outer }
-        }
-        for (key, value) in entries {
-            guard let text = value.text else { continue }
-            draft.event.params[key] = text
-            switch value {
-            case .number(let n): draft.event.nparams[key] = n
-            case .bool(let b): draft.event.nparams[key] = b ? 1 : 0
-            case .string(let s):
-                let folded = ASCII.trimmed(s).lowercased()
-                if folded == "true" { draft.event.nparams[key] = 1 }
-                else if folded == "false" { draft.event.nparams[key] = 0 }
-                else if let n = value.number { draft.event.nparams[key] = n }
-            default: break
+        var nested: [String: JSONValue] = [:]
+        switch draft.values[.params] {
+        case .object(let inner)?:
+            nested = inner
+            draft.values[.params] = nil
+        case .string(let text)?:
+            if case .object(let inner)? = try? JSONParser.parse(text) {
+                nested = inner
+                draft.values[.params] = nil
             }
+        default:
+            break
         }
-        draft.values = [:]
+        let capacity = draft.values.count + nested.count
+        draft.event.params = [String: String](minimumCapacity: capacity)
+        draft.event.nparams = [String: Double](minimumCapacity: capacity)
+        for (key, value) in draft.values { add(key, value, to: &draft.event) }
+        for (key, value) in nested where draft.values[key] == nil { add(key, value, to: &draft.event) }
+    }
+
+    static func add(_ key: String, _ value: JSONValue, to event: inout Event) {
+        guard let text = value.text else { return }
+        event.params[key] = text
+        switch value {
+        case .number(let n): event.nparams[key] = n
+        case .bool(let b): event.nparams[key] = b ? 1 : 0
+        case .string(let s):
+            let folded = ASCII.trimmed(s).lowercased()
+            if folded == "true" { event.nparams[key] = 1 }
+            else if folded == "false" { event.nparams[key] = 0 }
+            else if let n = value.number { event.nparams[key] = n }
+        default: break
+        }
     }
 }

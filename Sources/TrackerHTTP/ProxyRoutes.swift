@@ -81,7 +81,7 @@ extension TrackerApplication {
     /// The API call as an event (`etyp` "api", `ename` the route): method, path, status, latency,
     /// bytes and upstream in params; the visitor from the `vid` cookie, or the one just minted.
     func trackProxied(_ record: ProxyRecord, route: ProxyRoute, request: HTTPRequest, client: String?, https: Bool) {
-        var values: [String: JSONValue] = [
+        var values: HitValues = [
             "etyp": .string("api"), "ename": .string(route.name), "method": .string(request.method.rawValue),
             "path": .string(request.path), "url": .string("\(https ? "https" : "http")://\(request.headers.first(name: "host") ?? "")\(request.uri)"),
             "status": .number(Double(record.status)), "ms": .number((record.milliseconds * 1000).rounded() / 1000),

@@ -45,7 +45,7 @@ extension TrackerApplication {
         }
         let events: [ProcessedEvent]
         do {
-            events = try parser.parse(hit).map { (values) throws(Rejection) in try pipeline.process(values, hit: hit) }
+            events = try pipeline.process(parser.parse(hit), hit: hit)
         } catch {
             drops.count(error.reason)
             if settings.debug { logger.info("dropped \(route.rawValue) event: \(error.reason.rawValue): \(error.detail)") }

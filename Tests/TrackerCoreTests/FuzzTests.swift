@@ -66,7 +66,7 @@ import TrackerTesting
             // A GET this small breaks no limit: it always parses, into lower-case, non-empty keys.
             let values = try? parser.parse(RawHit(route: .img, path: "/img/v1" + path, tuplets: path, query: query))
             #expect(values?.count == 1, "refused \(path)?\(query)")
-            #expect(values?.first?.keys.allSatisfy { !$0.isEmpty && $0 == $0.lowercased() } == true)
+            #expect(values?.first?.allSatisfy { !$0.key.isEmpty && $0.key == $0.key.lowercased() } == true)
         }
     }
 }
