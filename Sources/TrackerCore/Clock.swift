@@ -14,6 +14,15 @@ public struct SystemClock: TrackerClock {
 /// Randomness is injected for the same reason; production uses the system generator.
 public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
+    /// 16 random bytes for an id, without an array (ids are minted on every request).
+    func uuidBytes() -> uuid_t
+}
+
+extension RandomSource {
+    public func uuidBytes() -> uuid_t {
+        let b = bytes(16)
+        return (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])
+    }
 }
 
 /// The kernel's generator, read 4 KiB at a time: ids are minted on every request, and one
@@ -36,6 +45,22 @@ public final class SystemRandomSource: RandomSource {
             }
             defer { pool.next += count }
             return Array(pool.bytes[pool.next..<pool.next + count])
+        }
+    }
+
+    public func uuidBytes() -> uuid_t {
+        pool.withLock { pool in
+            if pool.next + 16 > pool.bytes.count {
+                Self.fill(&pool.bytes)
+                pool.next = 0
+            }
+            defer { pool.next += 16 }
+            var out: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let start = pool.next
+            pool.bytes.withUnsafeBytes { source in
+                withUnsafeMutableBytes(of: &out) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<start + 16])) }
+            }
+            return out
         }
     }
 

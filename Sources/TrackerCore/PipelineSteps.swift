@@ -72,7 +72,7 @@ enum PipelineSteps {
     }
 
     static func normalisedID(_ id: String) -> String {
-        TimeUUID.parse(id).map(TimeUUID.text) ?? id
+        TimeUUID.canonical(id) ?? id
     }
 
     /// `url` and `last` cleaned as upstream §4.2 (case kept); a `/pub/` hit records the file served.

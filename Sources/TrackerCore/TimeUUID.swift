@@ -6,12 +6,13 @@ public enum TimeUUID {
     /// A UUIDv7: 48-bit Unix milliseconds, version 7, then random bits.
     public static func v7(at date: Date, random: any RandomSource) -> UUID {
         let millis = UInt64(max(0, Timestamp.milliseconds(date)))
-        var b = random.bytes(16)
-        for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
-        b[6] = (b[6] & 0x0F) | 0x70
-        b[8] = (b[8] & 0x3F) | 0x80
-        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+        var bytes = random.uuidBytes()
+        withUnsafeMutableBytes(of: &bytes) { b in
+            for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
+            b[6] = (b[6] & 0x0F) | 0x70
+            b[8] = (b[8] & 0x3F) | 0x80
+        }
+        return UUID(uuid: bytes)
     }
 
     /// Parses a UUID in canonical text form, case-insensitively; nil for anything else. By hand:
@@ -21,20 +22,29 @@ public enum TimeUUID {
         var text = text
         return text.withUTF8 { bytes -> UUID? in
             guard bytes.count == 36 else { return nil }
-            var out = [UInt8](repeating: 0, count: 16)
-            var position = 0
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    guard bytes[position] == UInt8(ascii: "-") else { return nil }
-                    position += 1
+            var out: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let parsed = withUnsafeMutableBytes(of: &out) { out -> Bool in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        guard bytes[position] == UInt8(ascii: "-") else { return false }
+                        position += 1
+                    }
+                    guard let high = ASCII.hexValue(bytes[position]), let low = ASCII.hexValue(bytes[position + 1]) else { return false }
+                    out[index] = high << 4 | low
+                    position += 2
                 }
-                guard let high = ASCII.hexValue(bytes[position]), let low = ASCII.hexValue(bytes[position + 1]) else { return nil }
-                out[index] = high << 4 | low
-                position += 2
+                return true
             }
-            return UUID(uuid: (out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7],
-                               out[8], out[9], out[10], out[11], out[12], out[13], out[14], out[15]))
+            return parsed ? UUID(uuid: out) : nil
         }
+    }
+
+    /// The canonical text of a UUID written any way, and the id itself when it is already that
+    /// (a cookie's id, nearly always: no new string); nil when it is no UUID.
+    public static func canonical(_ text: String) -> String? {
+        guard let uuid = parse(text) else { return nil }
+        return text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? Self.text(uuid) : text
     }
 
     /// The version nibble (1, 4, 7...).

@@ -122,6 +122,30 @@ import Testing
         #expect(TimeUUID.parse(good).map(TimeUUID.text) == good)
     }
 
+    @Test func canonicalIDsAreLowerCaseFoundationText() {
+        for _ in 0..<1000 {
+            let uuid = UUID()
+            let expected = uuid.uuidString.lowercased()
+            #expect(TimeUUID.canonical(uuid.uuidString) == expected && TimeUUID.canonical(expected) == expected)
+            let mixed = String(uuid.uuidString.enumerated().map { $0.offset.isMultiple(of: 2) ? Character($0.element.lowercased()) : $0.element })
+            #expect(TimeUUID.canonical(mixed) == expected)
+        }
+        #expect(TimeUUID.canonical("not-a-uuid") == nil && TimeUUID.canonical("") == nil)
+    }
+
+    @Test func mintedIDsAreVersion7WithTheirMillisecond() {
+        let random = SystemRandomSource()
+        let date = Date(timeIntervalSince1970: 1_764_000_000.123)
+        var seen = Set<UUID>()
+        for _ in 0..<1000 {
+            let uuid = TimeUUID.v7(at: date, random: random)
+            #expect(TimeUUID.version(of: uuid) == 7 && uuid.uuid.8 >> 6 == 0b10)
+            #expect(TimeUUID.timestamp(of: uuid).map(Timestamp.milliseconds) == Timestamp.milliseconds(date))
+            seen.insert(uuid)
+        }
+        #expect(seen.count == 1000, "the random bits differ")
+    }
+
     @Test func uuidTextIsFoundationsInLowerCase() {
         for _ in 0..<1000 {
             let uuid = UUID()
