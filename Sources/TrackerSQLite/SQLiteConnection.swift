@@ -77,9 +77,17 @@ final class SQLiteStatement {
         sqlite3_finalize(handle)
     }
 
+    /// With its length, from the string's own UTF-8: passing a String as a C string made a
+    /// NUL-terminated copy of every small one, SQLite then measured it, and a value holding a
+    /// NUL was cut there.
     func bind(_ index: Int32, _ text: String?) {
-        guard let text else { sqlite3_bind_null(handle, index); return }
-        sqlite3_bind_text(handle, index, text, -1, Self.transient)
+        guard var text else { sqlite3_bind_null(handle, index); return }
+        guard !text.isEmpty else { sqlite3_bind_text(handle, index, "", 0, Self.transient); return }
+        text.withUTF8 { bytes in
+            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
+                sqlite3_bind_text(handle, index, chars.baseAddress, Int32(chars.count), Self.transient)
+            }
+        }
     }
 
     func bind(_ index: Int32, _ value: Int64?) {
@@ -109,7 +117,7 @@ final class SQLiteStatement {
 
     func text(_ column: Int32) -> String? {
         guard sqlite3_column_type(handle, column) != SQLITE_NULL, let p = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: p)
+        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
     }
 
     func int64(_ column: Int32) -> Int64? {

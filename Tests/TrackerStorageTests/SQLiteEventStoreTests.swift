@@ -15,6 +15,25 @@ import TrackerTesting
         try await EventStoreConformance.checks[check]!(store)
     }
 
+    /// Text of every kind comes back byte for byte, a NUL included (it once cut the value short).
+    @Test func textOfAnyKindIsStoredExactly() async throws {
+        let directory = TemporaryDirectory("sqlite-text")
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(path: directory.file("tracker.sqlite"))
+        let values = ["a\u{0}b", "🙂 é ü", "\"quoted\" 'single' \\ back", "", String(repeating: "long ", count: 2000), "short"]
+        var events: [Event] = []
+        for (index, value) in values.enumerated() {
+            var event = EventBuilder.sparse(index)
+            event[.ename] = value
+            event.params = ["p": value]
+            events.append(event)
+        }
+        try await store.append(events)
+        let read = try await store.events(EventQuery())
+        #expect(read.map { $0[.ename] } == values.map { Optional($0) })
+        #expect(read.map { $0.params["p"] } == values.map { Optional($0) })
+    }
+
     @Test func migratesFromEmptyToHeadOnceAndReportsTheVersion() throws {
         let directory = TemporaryDirectory("sqlite-migrate")
         defer { directory.remove() }
