@@ -76,7 +76,7 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     static func insert(_ events: [Event], connection: SQLiteConnection, statements: WriterStatements) throws(StorageError) {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
-            var rollups = RollupBatch()
+            var rollups = RollupBatch(capacity: events.count)
             for event in events {
                 EventRowMapping.bind(event, to: statements.insert)
                 defer { statements.insert.reset() }
