@@ -59,6 +59,7 @@ extension TrackerConfiguration {
             }
         case "CommitDelay": if let v = r.duration(value, path) { commitDelaySeconds = min(v, 1) }
         case "MaxDatabaseSize": if let v = r.size(value, path) { maxDatabaseBytes = v }
+        case "DatabaseCacheSize": if let v = r.size(value, path) { databaseCacheBytes = v }
         case "MaxBodySize": if let v = r.size(value, path) { maxBodyBytes = v }
         case "MaxFields": if let v = r.int(value, path, min: 1) { maxFields = v }
         case "MaxValueLength": if let v = r.int(value, path, min: 1) { maxValueLength = v }

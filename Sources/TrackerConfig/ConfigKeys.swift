@@ -51,6 +51,7 @@ enum ConfigKeys {
         ConfigKey(name: "SpoolSize", kind: .size),
         ConfigKey(name: "Durability", kind: .string),
         ConfigKey(name: "MaxDatabaseSize", kind: .size),
+        ConfigKey(name: "DatabaseCacheSize", kind: .size),
         ConfigKey(name: "CommitDelay", kind: .duration),
         ConfigKey(name: "MaxBodySize", kind: .size),
         ConfigKey(name: "MaxFields", kind: .int),

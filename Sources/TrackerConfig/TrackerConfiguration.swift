@@ -24,6 +24,8 @@ public struct TrackerConfiguration: Sendable {
     public var durability = "full"
     /// The embedded store's disk quota; nil means the disk is the limit.
     public var maxDatabaseBytes: Int?
+    /// SQLite's page cache on the writing connection (`DatabaseCacheSize`); nil: the store's default.
+    public var databaseCacheBytes: Int?
     /// How long the first waiting event may wait for others to share its commit.
     public var commitDelaySeconds = 0.001
     public var maxBodyBytes = 64 * 1024

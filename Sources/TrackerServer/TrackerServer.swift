@@ -192,7 +192,8 @@ public final class TrackerServer: Sendable {
         }
         let store = try SQLiteEventStore(path: configuration.databasePath,
                                          durability: configuration.durability == "normal" ? .normal : .full,
-                                         maxDatabaseBytes: configuration.maxDatabaseBytes)
+                                         maxDatabaseBytes: configuration.maxDatabaseBytes,
+                                         cacheBytes: configuration.databaseCacheBytes ?? SQLiteEventStore.defaultCacheBytes)
         return Backend(store: store, ingestSink: store, name: "sqlite", sessions: try await store.recentSessions(since: since),
                        services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)], deliveries: [])
     }

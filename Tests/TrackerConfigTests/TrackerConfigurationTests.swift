@@ -15,6 +15,7 @@ import TrackerCore
         #expect(config.sessionTimeoutSeconds == 1800)
         #expect(!config.storeRawIP)
         #expect(config.durability == "full")
+        #expect(config.databaseCacheBytes == nil, "the store's own default")
     }
 
     /// `tracker validate` output for a broken file is a golden file; UPDATE_GOLDEN=1 rewrites it.
@@ -49,7 +50,9 @@ import TrackerCore
         let config = try TrackerConfiguration.decode(["MaximumConnections": .number(5), "Listen": .string("127.0.0.1:1")], environment: [
             "TRACKER_MAXIMUM_CONNECTIONS": "7", "TRACKER_TRUSTED_PROXIES": "10.0.0.0/8, ::1", "TRACKER_STORE_RAW_IP": "true",
             "TRACKER_MAX_BODY_SIZE": "1MiB", "TRACKER_COOKIE_MAX_AGE": "2d", "TRACKER_DATA_DIRECTORY": "/var/lib/tracker",
+            "TRACKER_DATABASE_CACHE_SIZE": "16MiB",
         ])
+        #expect(config.databaseCacheBytes == 16 << 20)
         #expect(config.maximumConnections == 7)
         #expect(config.trustedProxies.count == 2)
         #expect(config.storeRawIP)

@@ -2,7 +2,7 @@ import Foundation
 import SQLite3
 import Testing
 import TrackerCore
-import TrackerSQLite
+@testable import TrackerSQLite
 import TrackerStorage
 import TrackerTesting
 
@@ -13,6 +13,20 @@ import TrackerTesting
         defer { directory.remove() }
         let store = try SQLiteEventStore(path: directory.file("tracker.sqlite"))
         try await EventStoreConformance.checks[check]!(store)
+    }
+
+    @Test func theWritersPageCacheHasTheConfiguredSize() throws {
+        let directory = TemporaryDirectory("sqlite-cache")
+        defer { directory.remove() }
+        for (bytes, kib) in [(SQLiteEventStore.defaultCacheBytes, 65_536), (16 << 20, 16_384), (0, 1024)] {
+            let store = try SQLiteEventStore(path: directory.file("tracker-\(bytes).sqlite"), cacheBytes: bytes)
+            let size = try store.writer.runSync { (connection) throws(StorageError) in
+                let statement = try connection.prepare("PRAGMA cache_size")
+                _ = try statement.step()
+                return statement.int64(0)
+            }
+            #expect(size == -Int64(kib), "negative: KiB")
+        }
     }
 
     /// Text of every kind comes back byte for byte, a NUL included (it once cut the value short).
