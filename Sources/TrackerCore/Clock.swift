@@ -38,29 +38,27 @@ public final class SystemRandomSource: RandomSource {
     public init() {}
 
     public func bytes(_ count: Int) -> [UInt8] {
+        withBytes(count) { Array($0) }
+    }
+
+    public func uuidBytes() -> uuid_t {
+        withBytes(16) { raw in
+            var out: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &out) { $0.copyMemory(from: raw) }
+            return out
+        }
+    }
+
+    /// Hands `count` unused bytes of the pool to `body`, refilling the pool first when it runs short.
+    func withBytes<T: Sendable>(_ count: Int, _ body: @Sendable (UnsafeRawBufferPointer) -> T) -> T {
         pool.withLock { pool in
             if pool.next + count > pool.bytes.count {
                 Self.fill(&pool.bytes)
                 pool.next = 0
             }
-            defer { pool.next += count }
-            return Array(pool.bytes[pool.next..<pool.next + count])
-        }
-    }
-
-    public func uuidBytes() -> uuid_t {
-        pool.withLock { pool in
-            if pool.next + 16 > pool.bytes.count {
-                Self.fill(&pool.bytes)
-                pool.next = 0
-            }
-            defer { pool.next += 16 }
-            var out: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             let start = pool.next
-            pool.bytes.withUnsafeBytes { source in
-                withUnsafeMutableBytes(of: &out) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<start + 16])) }
-            }
-            return out
+            pool.next += count
+            return pool.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
         }
     }
 

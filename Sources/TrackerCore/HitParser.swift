@@ -31,9 +31,8 @@ public struct HitParser: Sendable {
         // The `User` header, else the `user` cookie (upstream meant to read it but never did, §18.6).
         let user = hit.userHeader ?? hit.cookies["user"].map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
         if let user {
-            var bytes = Array(user.utf8)
             var withUser: HitValues?
-            if (try? Self.objects(in: &bytes, base: base) { withUser = $0 }) == .object, let withUser { base = withUser }
+            if (try? Self.objects(in: Array(user.utf8), base: base) { withUser = $0 }) == .object, let withUser { base = withUser }
         }
         if let vid = hit.cookies["vid"], !vid.isEmpty { base[.vid] = .string(vid) }
         if let consent = hit.cookies["CookieConsent"], let flags = Int64(consent) { base[.cflags] = .number(Double(flags)) }
@@ -87,13 +86,12 @@ public struct HitParser: Sendable {
             }
             return [values]
         }
-        var body = hit.body
         var events: [HitValues] = []
         let shape: BodyShape
         do {
             // Past the batch limit the items are still parsed (a syntax error anywhere is the
             // answer) but no longer kept.
-            shape = try Self.objects(in: &body, base: base) { if events.count <= limits.maxBatchEvents { events.append($0) } }
+            shape = try Self.objects(in: hit.body, base: base) { if events.count <= limits.maxBatchEvents { events.append($0) } }
         } catch {
             throw Rejection(.malformedJSON, error.description)
         }
@@ -121,7 +119,7 @@ public struct HitParser: Sendable {
     /// Parses a JSON document straight into value maps: for the object, or each object of an
     /// array, a copy of `base` with its members merged (`merge`), handed to `event`. No
     /// dictionary is built for the members, and plain keys are found by their bytes.
-    static func objects(in bytes: inout [UInt8], base: HitValues, _ event: (HitValues) -> Void) throws(JSONParser.Failure) -> BodyShape {
+    static func objects(in bytes: [UInt8], base: HitValues, _ event: (HitValues) -> Void) throws(JSONParser.Failure) -> BodyShape {
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.Failure) in
             var cursor = JSONParser.Cursor(bytes: buffer)
             func object() throws(JSONParser.Failure) {
