@@ -193,6 +193,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let hsts = listener.hsts, !headers.contains(name: "strict-transport-security") {
             headers.add(name: "strict-transport-security", value: hsts)
         }
+        if !headers.contains(name: "date") { headers.add(name: "date", value: HTTPDate.current()) }
         // Logged before the bytes leave, so lines follow the order in which clients got answers.
         if let accessLog { log(accessLog, request, response, context) }
         if response.file == nil, let bytesOutput {

@@ -59,6 +59,13 @@ import Testing
         #expect(HTTPDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.parse("yesterday") == nil)
     }
+
+    @Test func theCurrentDateIsMadeOnceASecond() {
+        let now = Date(timeIntervalSince1970: 1_790_000_000.25)
+        #expect(HTTPDate.current(now) == HTTPDate.format(now))
+        #expect(HTTPDate.current(now.addingTimeInterval(0.5)) == HTTPDate.format(now))
+        #expect(HTTPDate.current(now.addingTimeInterval(1)) == HTTPDate.format(now.addingTimeInterval(1)))
+    }
 }
 
 import Foundation

@@ -38,6 +38,9 @@ import TrackerTesting
             #expect(seen["forwarded"] == ["for=127.0.0.1;proto=http;host=shop.example.com"])
             #expect(seen["cookie"] == ["vid=abc"])
             #expect(seen["x-secret"] == nil && seen["keep-alive"] == nil)
+            // An answer without a date gets the one it was received at; one with a date keeps it.
+            #expect(response.header("date").flatMap(HTTPDateText.parse).map { abs($0.timeIntervalSinceNow) < 30 } == true)
+            #expect(try server.client.get("/api/dated").header("date") == "Sun, 06 Nov 1994 08:49:37 GMT")
         }
     }
 

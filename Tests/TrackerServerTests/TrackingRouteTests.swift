@@ -27,6 +27,8 @@ import TrackerTesting
         try await withServer { server in
             let ping = try server.client.get("/ping")
             #expect(ping.status == 200 && ping.text == "pong")
+            // Every answer says when it was made (RFC 9110 §6.6.1), in IMF-fixdate.
+            #expect(ping.header("date").flatMap(HTTPDateText.parse).map { abs($0.timeIntervalSinceNow) < 30 } == true)
             let status = try server.client.get("/status")
             #expect(status.status == 200)
             #expect(status.header("content-type") == "application/json")

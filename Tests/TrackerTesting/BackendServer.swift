@@ -11,6 +11,7 @@ import Synchronization
 ///   with an `X-Checksum` header); the body is counted as it streams, never held;
 /// - `/bytes/N` streams N bytes, as fast as the client takes them;
 /// - `/slow/MS` answers after MS milliseconds; `/status/N` answers status N; `/html` is a page;
+///   `/dated` answers with a `Date` of its own (RFC 9110's example date);
 /// - `/drop` closes the connection without answering; `/stall` sends a tenth of its body and stops; `/health` is 200, or 503 when unhealthy;
 /// - `/ws` is a WebSocket echo (upgraded by NIO's own server upgrader).
 public final class BackendServer: Sendable {
@@ -125,7 +126,7 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         var path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         // Commands are found after any prefix a proxy route kept (`/api/slow/100`).
-        for command in ["/bytes/", "/slow/", "/status/", "/html", "/drop", "/health", "/stall"] {
+        for command in ["/bytes/", "/slow/", "/status/", "/html", "/drop", "/health", "/stall", "/dated"] {
             if let range = path.range(of: command) { path = String(path[range.lowerBound...]); break }
         }
         if path == "/drop" { return context.close(promise: nil) }
@@ -156,6 +157,7 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
         if path.hasPrefix("/status/"), let code = Int(path.dropFirst(8)) {
             return send(HTTPResponseStatus(statusCode: code), "status \(code)", type: "text/plain", head, context)
         }
+        if path == "/dated" { return send(.ok, "dated", type: "text/plain", head, context, date: "Sun, 06 Nov 1994 08:49:37 GMT") }
         if path == "/html" { return send(.ok, "<!doctype html><title>\(name)</title>", type: "text/html; charset=utf-8", head, context) }
         if path == "/health" {
             let healthy = shared.state.withLock(\.healthy)
@@ -170,8 +172,10 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
         send(.ok, String(decoding: data, as: UTF8.self), type: "application/json", head, context)
     }
 
-    func send(_ status: HTTPResponseStatus, _ body: String, type: String, _ request: HTTPRequestHead, _ context: ChannelHandlerContext) {
-        let headers = HTTPHeaders([("content-type", type), ("content-length", String(body.utf8.count)), ("x-backend", name)])
+    func send(_ status: HTTPResponseStatus, _ body: String, type: String, _ request: HTTPRequestHead, _ context: ChannelHandlerContext,
+              date: String? = nil) {
+        var headers = HTTPHeaders([("content-type", type), ("content-length", String(body.utf8.count)), ("x-backend", name)])
+        if let date { headers.add(name: "date", value: date) }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
         if status.mayHaveResponseBody {
             var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)

@@ -183,6 +183,8 @@ final class ProxyExchange {
     /// answer lacks, the visitor cookie on HTML, and whether the client's connection stays open.
     func addOwnHeaders<Sink: HeaderSink>(to sink: inout Sink, answer: HTTPHeaders, status: HTTPResponseStatus) {
         for (name, value) in plan.responseHeaders where !answer.contains(name: name) { sink.add(name: name, value: value) }
+        // A proxy adds the date an answer without one was received (RFC 9110 §6.6.1).
+        if !answer.contains(name: "date") { sink.add(name: "date", value: HTTPDate.current()) }
         if let cookie = plan.visitorCookie, Self.isHTML(answer) {
             let (vid, header) = cookie()
             minted = vid
