@@ -1,4 +1,5 @@
 -- The browser tracker's POST: a JSON event sent as text/plain (no CORS preflight).
+-- Sources/pipeline-bench/main.swift parses the same request (and run.sh's GET_PATH): change both.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
 wrk.headers["Cookie"] = "vid=3d0be300-cbd2-11e8-aa59-ffd128a54d91; sid=3d0be301-cbd2-11e8-aa59-ffd128a54d91"

@@ -90,6 +90,8 @@ enum PipelineSteps {
     /// the rest stays for `params`.
     static let columns = PipelineStep("columns") { draft in
         if draft.values[.ver] == nil, let version = draft.take(.version) { draft.values[.ver] = version }
+        // Moved out while the closure writes `draft.event` (both are parts of `draft`), and left
+        // unshared so that removing the used keys does not copy them.
         var values = draft.values
         draft.values = HitValues()
         values.consume { entry in
