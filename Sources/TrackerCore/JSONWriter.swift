@@ -12,16 +12,30 @@ public enum JSONWriter {
     }
 
     public static func serialize(_ map: [String: String]) -> String {
-        object(map) { value, out in quote(value, into: &out) }
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + map.count * 24)
+        write(map, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func serialize(_ map: [String: Double]) -> String {
-        object(map) { value, out in out.append(contentsOf: JSONValue.format(value).utf8) }
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + map.count * 24)
+        write(map, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func object<Value>(_ map: [String: Value], _ writeValue: (Value, inout [UInt8]) -> Void) -> String {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(2 + map.count * 24)
+    /// The object with its keys sorted, appended to `out`.
+    public static func write(_ map: [String: String], into out: inout [UInt8]) {
+        object(map, into: &out) { value, out in quote(value, into: &out) }
+    }
+
+    public static func write(_ map: [String: Double], into out: inout [UInt8]) {
+        object(map, into: &out) { value, out in out.append(contentsOf: JSONValue.format(value).utf8) }
+    }
+
+    static func object<Value>(_ map: [String: Value], into out: inout [UInt8], _ writeValue: (Value, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "{"))
         for (i, key) in map.keys.sorted().enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             quote(key, into: &out)
@@ -29,7 +43,6 @@ public enum JSONWriter {
             writeValue(map[key]!, &out)
         }
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func write(_ value: JSONValue, into out: inout [UInt8]) {

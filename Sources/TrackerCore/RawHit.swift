@@ -17,7 +17,10 @@ public struct RawHit: Sendable {
     public var query: String?
     public var body: [UInt8]
     public var contentType: String?
+    /// Only the names in `cookieNames` are read.
     public var cookies: [String: String]
+    /// The cookies a hit is made of (`HitParser`); a request's others are not read.
+    public static let cookieNames = ["vid", "sid", "CookieConsent", "user"]
     /// The `User` header: a JSON object merged into the event (upstream §3).
     public var userHeader: String?
     public var userAgent: String?

@@ -52,13 +52,22 @@ public struct HTTPRequest: Sendable {
     /// trimmed, a quoted value unquoted. One pass over each header's bytes, two strings per
     /// cookie (splitting into slices, then strings, then trimmed strings showed in the profile of
     /// every browser event).
-    public var cookies: [String: String] {
+    public var cookies: [String: String] { cookies(named: nil) }
+
+    /// Only the cookies of these names: a site's own cookies (sessions, consent tools, analytics)
+    /// come along on every tracking request, and making strings of them all showed in its profile.
+    public func cookies(named wanted: [String]?) -> [String: String] {
         var result: [String: String] = [:]
         for (name, value) in headers where ASCII.equalsIgnoringCase(name, lowercase: "cookie") {
             var header = value
             header.withUTF8 { bytes in
                 func text(_ range: Range<Int>) -> String {
                     String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                }
+                func isWanted(_ range: Range<Int>) -> Bool {
+                    guard let wanted else { return true }
+                    let name = UnsafeBufferPointer(rebasing: bytes[range])
+                    return wanted.contains { $0.utf8.elementsEqual(name) }
                 }
                 var start = 0
                 while start < bytes.count {
@@ -70,7 +79,9 @@ public struct HTTPRequest: Sendable {
                     }
                     defer { start = end + 1 }
                     guard let equals else { continue }
-                    let name = text(ASCII.trimmed(start..<equals, in: bytes))
+                    let nameRange = ASCII.trimmed(start..<equals, in: bytes)
+                    guard isWanted(nameRange) else { continue }
+                    let name = text(nameRange)
                     guard result[name] == nil else { continue }
                     var value = ASCII.trimmed((equals + 1)..<end, in: bytes)
                     if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {

@@ -33,6 +33,9 @@ public final class TrackerApplication: HTTPResponder {
     let certificates: CertificateStore?
     /// More parts of `/status` and `/health` by name (the NATS connection...).
     let statusSections: [String: @Sendable () -> JSONValue]
+    /// `/tr`, `/str`...: the routes nested under `/tr/v1/`, made once (they were made on every
+    /// request, in the profile of each browser event).
+    static let nestedSegments = TrackRoute.allCases.map { ($0, "/\($0.rawValue)") }
     /// `/tr/v1`, `/str/v1`...: built once, matched on every request.
     let routePrefixes: [(TrackRoute, String)]
     /// Short links and the links API; nil when the store keeps no links.
@@ -152,10 +155,10 @@ public final class TrackerApplication: HTTPResponder {
             let rest = path.dropFirst(prefix.count)
             guard rest.isEmpty || rest.hasPrefix("/") else { continue }
             if route == .tr {
-                for nested in TrackRoute.allCases {
-                    let segment = "/\(nested.rawValue)"
-                    if rest == segment || rest.hasPrefix(segment + "/") {
-                        return (nested, String(rest.dropFirst(segment.count)))
+                for (nested, segment) in Self.nestedSegments {
+                    if rest.hasPrefix(segment) {
+                        let after = rest.dropFirst(segment.count)
+                        if after.isEmpty || after.hasPrefix("/") { return (nested, String(after)) }
                     }
                 }
             }
@@ -196,7 +199,8 @@ public final class TrackerApplication: HTTPResponder {
 
     func isHTTPS(_ request: HTTPRequest) -> Bool {
         if request.isTLS { return true }
-        guard let peer = request.peerIP, let bytes = ClientAddress.bytes(peer),
+        // No trusted proxies (the usual case): nothing to parse.
+        guard !clientAddress.trustedProxies.isEmpty, let peer = request.peerIP, let bytes = ClientAddress.bytes(peer),
               clientAddress.trustedProxies.contains(where: { $0.contains(bytes) }) else { return false }
         return request.headers.first(name: "x-forwarded-proto")?.lowercased() == "https"
     }

@@ -75,7 +75,7 @@ extension TrackerApplication {
         return RawHit(
             route: route, method: request.method.rawValue, path: request.path, tuplets: route == .pub ? "" : tuplets,
             query: request.query,
-            body: request.body, contentType: headers.first(name: "content-type"), cookies: request.cookies,
+            body: request.body, contentType: headers.first(name: "content-type"), cookies: request.cookies(named: RawHit.cookieNames),
             userHeader: headers.first(name: "user"), userAgent: headers.first(name: "user-agent"),
             acceptLanguage: headers.first(name: "accept-language"), origin: headers.first(name: "origin"),
             requestHost: request.host,

@@ -20,12 +20,13 @@ enum EventRowMapping {
     static func numberParameter(_ field: NumericField) -> Int32 { firstNumberParameter + Int32(field.tag) }
     static let paramsParameter = Int32(4 + EventField.allCases.count + NumericField.allCases.count)
 
-    /// Binds only the fields the event has: the statement's bindings are NULL after each reset.
-    static func bind(_ event: Event, to statement: SQLiteStatement) {
-        statement.bind(1, event.eid)
-        statement.bind(2, Timestamp.format(event.created))
+    /// Binds only the fields the event has (the statement's bindings are NULL after each reset):
+    /// numbers directly, text into `text`, whose `step` binds it and runs the statement.
+    static func bind(_ event: Event, to statement: SQLiteStatement, text: inout BoundText) {
+        text.add(1, event.eid)
+        text.add(2, Timestamp.format(event.created))
         statement.bind(3, Int64(event.isServer ? 1 : 0))
-        for (field, value) in event.text { statement.bind(textParameter(field), value) }
+        for (field, value) in event.text { text.add(textParameter(field), value) }
         for (field, value) in event.numbers {
             if field.isInteger {
                 statement.bind(numberParameter(field), Int64(exactly: value.rounded(.towardZero)) ?? 0)
@@ -33,8 +34,8 @@ enum EventRowMapping {
                 statement.bind(numberParameter(field), value)
             }
         }
-        if !event.params.isEmpty { statement.bind(paramsParameter, JSONWriter.serialize(event.params)) }
-        if !event.nparams.isEmpty { statement.bind(paramsParameter + 1, JSONWriter.serialize(event.nparams)) }
+        if !event.params.isEmpty { text.add(paramsParameter) { JSONWriter.write(event.params, into: &$0) } }
+        if !event.nparams.isEmpty { text.add(paramsParameter + 1) { JSONWriter.write(event.nparams, into: &$0) } }
     }
 
     static func read(_ statement: SQLiteStatement) -> Event {

@@ -90,6 +90,13 @@ final class SQLiteStatement {
         }
     }
 
+    /// Text SQLite reads in place until the statement is reset (see `BoundText`).
+    func bindStatic(_ index: Int32, _ text: UnsafePointer<UInt8>, count: Int) {
+        text.withMemoryRebound(to: CChar.self, capacity: count) {
+            _ = sqlite3_bind_text(handle, index, $0, Int32(count), nil)
+        }
+    }
+
     func bind(_ index: Int32, _ value: Int64?) {
         guard let value else { sqlite3_bind_null(handle, index); return }
         sqlite3_bind_int64(handle, index, value)

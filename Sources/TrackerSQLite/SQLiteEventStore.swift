@@ -86,9 +86,8 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
         do throws(StorageError) {
             var rollups = RollupBatch(capacity: events.count)
             for event in events {
-                EventRowMapping.bind(event, to: statements.insert)
-                defer { statements.insert.reset() }
-                _ = try statements.insert.step()
+                EventRowMapping.bind(event, to: statements.insert, text: &statements.insertText)
+                _ = try statements.insertText.step(statements.insert)
                 if connection.changes == 1 { rollups.add(event) }
             }
             try SQLiteRollupWriter.write(rollups, statements)

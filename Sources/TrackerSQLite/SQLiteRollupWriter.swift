@@ -5,6 +5,7 @@ import TrackerStorage
 /// The writer connection's prepared statements, used only on its queue.
 final class WriterStatements: @unchecked Sendable {
     let insert: SQLiteStatement
+    var insertText = BoundText()
     let visitor: SQLiteStatement
     let session: SQLiteStatement
     let dailyEvents: SQLiteStatement

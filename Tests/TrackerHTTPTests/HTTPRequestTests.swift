@@ -9,6 +9,7 @@ import Testing
         ])
         #expect(request.cookies == ["vid": "abc", "sid": "q1", "empty": "", "é": "ü=x", "late": "1"])
         #expect(HTTPRequest(method: .GET, uri: "/").cookies.isEmpty)
+        #expect(request.cookies(named: ["vid", "late", "VID", "missing"]) == ["vid": "abc", "late": "1"])
     }
 
     /// Against the straightforward split-then-trim reading, on 3 000 random Cookie headers.
@@ -31,7 +32,11 @@ import Testing
             let headers = (0..<Int.random(in: 1...2)).map { _ in (0..<Int.random(in: 0...14)).map { _ in alphabet.randomElement()! }.joined() }
             var fields = HTTPHeaders()
             for header in headers { fields.add(name: Bool.random() ? "Cookie" : "cookie", value: header) }
-            #expect(HTTPRequest(method: .GET, uri: "/", headers: fields).cookies == reference(headers), "\(headers)")
+            let request = HTTPRequest(method: .GET, uri: "/", headers: fields)
+            #expect(request.cookies == reference(headers), "\(headers)")
+            // Only the names asked for, exactly (cookie names are case-sensitive), as the full reading has them.
+            let wanted = ["vid", "sid", "a", "b"]
+            #expect(request.cookies(named: wanted) == reference(headers).filter { wanted.contains($0.key) }, "\(headers)")
         }
     }
 
