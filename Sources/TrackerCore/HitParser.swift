@@ -39,12 +39,9 @@ public struct HitParser: Sendable {
         if let sid = hit.cookies["sid"], !sid.isEmpty { base[.sid] = .string(sid) }
         for (key, value) in PathTuplets.pairs(hit.tuplets) { base[key] = .string(value) }
         if let query = hit.query, !query.isEmpty {
-            let pairs = PercentDecoding.queryPairs(query)
-            let ignored = limits.ignoreQueryParamsKey.map { key in pairs.contains { $0.0 == key } } ?? false
+            let ignored = limits.ignoreQueryParamsKey.map { key in PercentDecoding.queryPairs(query).contains { $0.0 == key } } ?? false
             if !ignored {
-                for (key, value) in pairs where !key.isEmpty {
-                    base[Self.queryKey(key)] = .string(value)
-                }
+                PercentDecoding.forEachQueryPair(query) { key, value in Self.setQueryPair(key, value, in: &base) }
             }
         }
         // Only /tr/ and /str/ take bodies: a pixel, a redirect or a file is never an upload (§18.19).
@@ -67,6 +64,32 @@ public struct HitParser: Sendable {
         ASCII.removing("utm_", from: key.lowercased())
     }
 
+    /// A query (or form) pair stored under `queryKey(key)`; an empty key is skipped. ASCII keys
+    /// (nearly all) are rewritten on the stack and looked up from their bytes.
+    static func setQueryPair(_ key: UnsafeBufferPointer<UInt8>, _ value: String, in values: inout HitValues) {
+        guard !key.isEmpty else { return }
+        guard key.allSatisfy({ $0 < 0x80 }) else {
+            values[queryKey(String(decoding: key, as: UTF8.self))] = .string(value)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: key.count) { out in
+            func lower(_ byte: UInt8) -> UInt8 { byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte }
+            var count = 0
+            var i = 0
+            while i < key.count {
+                if i + 4 <= key.count, lower(key[i]) == UInt8(ascii: "u"), lower(key[i + 1]) == UInt8(ascii: "t"),
+                   lower(key[i + 2]) == UInt8(ascii: "m"), key[i + 3] == UInt8(ascii: "_") {
+                    i += 4
+                    continue
+                }
+                out[count] = lower(key[i])
+                count += 1
+                i += 1
+            }
+            values.set(utf8: UnsafeBufferPointer(rebasing: out[..<count]), .string(value))
+        }
+    }
+
     /// `content` (from `utm_content`) becomes the event name when no `ename` was given.
     static func liftContent(_ values: inout HitValues) {
         if values[.ename] == nil, case .string(let content)? = values[.content] {
@@ -81,8 +104,8 @@ public struct HitParser: Sendable {
         let looksLikeJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
         if type.hasPrefix("application/x-www-form-urlencoded"), !looksLikeJSON {
             var values = base
-            for (key, value) in PercentDecoding.queryPairs(String(decoding: hit.body, as: UTF8.self)) where !key.isEmpty {
-                values[Self.queryKey(key)] = .string(value)
+            PercentDecoding.forEachQueryPair(String(decoding: hit.body, as: UTF8.self)) { key, value in
+                Self.setQueryPair(key, value, in: &values)
             }
             return [values]
         }

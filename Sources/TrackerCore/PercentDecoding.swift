@@ -29,11 +29,58 @@ public enum PercentDecoding {
     /// `a=1&b=2` → ordered pairs; a key without `=` has an empty value. Split on the bytes, as
     /// URL query parsing is defined (and Character-wise splitting showed in the pixel's profile).
     public static func queryPairs(_ query: String) -> [(String, String)] {
-        query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { part in
-            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
-                return (decode(Substring(part[..<eq]), plusIsSpace: true), decode(Substring(part[part.index(after: eq)...]), plusIsSpace: true))
+        var pairs: [(String, String)] = []
+        forEachQueryPair(query) { key, value in pairs.append((String(decoding: key, as: UTF8.self), value)) }
+        return pairs
+    }
+
+    /// The pairs of `queryPairs` in order, each key as its decoded bytes (valid only during the
+    /// call): a tracking hit looks most keys up from their bytes, and making strings of them and
+    /// an array of the pairs was a fifth of the pixel's parsing.
+    public static func forEachQueryPair(_ query: String, _ body: (UnsafeBufferPointer<UInt8>, String) -> Void) {
+        var query = query
+        query.withUTF8 { bytes in
+            var key: [UInt8] = []
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var equals: Int?
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
+                    if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
+                    end += 1
+                }
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                key.removeAll(keepingCapacity: true)
+                decode(UnsafeBufferPointer(rebasing: bytes[start..<(equals ?? end)]), plusIsSpace: true, into: &key)
+                let value = equals.map { decode(UnsafeBufferPointer(rebasing: bytes[($0 + 1)..<end]), plusIsSpace: true) } ?? ""
+                key.withUnsafeBufferPointer { body($0, value) }
             }
-            return (decode(Substring(part), plusIsSpace: true), "")
+        }
+    }
+
+    /// `decode` on bytes already known to be UTF-8 (a String's).
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool) -> String {
+        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        decode(bytes, plusIsSpace: plusIsSpace, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool, into out: inout [UInt8]) {
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = ASCII.hexValue(bytes[i + 1]), let lo = ASCII.hexValue(bytes[i + 2]) {
+                out.append(hi << 4 | lo)
+                i += 3
+                continue
+            }
+            out.append(plusIsSpace && b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+            i += 1
         }
     }
 }

@@ -92,6 +92,37 @@ import Testing
         let batch = RawHit(route: .tr, method: "POST", path: "/", body: Array(#"[{},{},{}]"#.utf8))
         #expect { try limited.parse(batch) } throws: { ($0 as? Rejection)?.reason == .tooManyEvents }
     }
+
+    /// Query strings and form bodies read from their bytes (keys rewritten on the stack) give what
+    /// the plain reading gives: split as strings, decoded, each key through `queryKey`, on 3 000
+    /// random strings with escapes, `+`, upper case, non-ASCII, stray `%` and empty parts.
+    @Test func queryKeysReadFromBytesAgreeWithTheStringReading() throws {
+        let pieces = ["utm_", "UTM_", "Utm_", "utm", "_", "source", "Source", "ename", "content", "a", "B", "=", "&", "&&", "%41",
+                      "%", "%4", "+", "é", "%C3%A9", "%FF", "%75tm_", "vid", "x1", "ü=", "%3D", "%26"]
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...12)).map { _ in pieces.randomElement()! }.joined()
+            // The reference splits the text as strings and decodes with the Substring decoder.
+            let pairs = text.split(separator: "&").map { part in
+                let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (PercentDecoding.decode(kv[0], plusIsSpace: true), kv.count > 1 ? PercentDecoding.decode(kv[1], plusIsSpace: true) : "")
+            }
+            #expect(PercentDecoding.queryPairs(text).map { "\($0.0)=\($0.1)" } == pairs.map { "\($0.0)=\($0.1)" }, "\(text)")
+            var reference = HitValues()
+            for (key, value) in pairs where !key.isEmpty { reference[HitParser.queryKey(key)] = .string(value) }
+            HitParser.liftContent(&reference)
+            let query = try parser.parse(RawHit(route: .img, path: "/img/v1/", tuplets: "/", query: text))[0]
+            #expect(query == reference, "\(text)")
+            let form = try parser.parse(RawHit(route: .tr, method: "POST", path: "/tr/v1/", body: Array(text.utf8),
+                                               contentType: "application/x-www-form-urlencoded"))[0]
+            if text.first != "{" && text.first != "[" { #expect(form == reference, "form \(text)") }
+        }
+    }
+
+    @Test func queryPairsDecodeKeysAndValues() {
+        let pairs = PercentDecoding.queryPairs("a=1&&b&c%3D=x+y%20z&=e&%FF=%")
+        #expect(pairs.map(\.0) == ["a", "b", "c=", "", "\u{FFFD}"])
+        #expect(pairs.map(\.1) == ["1", "", "x y z", "e", "%"])
+    }
 }
 
 @Suite struct HitParserUpstreamFixTests {
