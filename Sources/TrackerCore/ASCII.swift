@@ -4,6 +4,8 @@ public enum ASCII {
     /// Trims spaces, tabs, CR and LF from both ends.
     public static func trimmed(_ text: String) -> String {
         let utf8 = text.utf8
+        // Most values (every text field of every event) have nothing to trim: two bytes say so.
+        if let first = utf8.first, let last = utf8.last, !isSpace(first), !isSpace(last) { return text }
         guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = utf8.lastIndex(where: { !isSpace($0) })!
         if first == utf8.startIndex, last == utf8.index(before: utf8.endIndex) { return text }

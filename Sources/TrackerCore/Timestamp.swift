@@ -22,13 +22,16 @@ public enum Timestamp {
         Self.date(milliseconds: milliseconds(date))
     }
 
-    /// Written into the string's own storage: this runs several times per stored event.
+    /// Written into the string's own storage: this runs several times per stored event (the row
+    /// and its rollups), so the calendar date is computed from the day number by arithmetic
+    /// (`civil`) rather than by `gmtime_r`.
     public static func format(_ date: Date) -> String {
         let ms = milliseconds(date)
-        var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
-        let millis = Int(ms - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let millis = Int(ms - seconds * 1000)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = civil(days)
         return String(unsafeUninitializedCapacity: 24) { out in
             func put(_ value: Int, at start: Int, width: Int) {
                 var v = value
@@ -37,12 +40,12 @@ public enum Timestamp {
                     v /= 10
                 }
             }
-            put(Int(parts.tm_year) + 1900, at: 0, width: 4)
-            put(Int(parts.tm_mon) + 1, at: 5, width: 2)
-            put(Int(parts.tm_mday), at: 8, width: 2)
-            put(Int(parts.tm_hour), at: 11, width: 2)
-            put(Int(parts.tm_min), at: 14, width: 2)
-            put(Int(parts.tm_sec), at: 17, width: 2)
+            put(year, at: 0, width: 4)
+            put(month, at: 5, width: 2)
+            put(day, at: 8, width: 2)
+            put(secondOfDay / 3600, at: 11, width: 2)
+            put(secondOfDay / 60 % 60, at: 14, width: 2)
+            put(secondOfDay % 60, at: 17, width: 2)
             put(millis, at: 20, width: 3)
             out[4] = UInt8(ascii: "-")
             out[7] = UInt8(ascii: "-")
@@ -53,6 +56,20 @@ public enum Timestamp {
             out[23] = UInt8(ascii: "Z")
             return 24
         }
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's
+    /// `civil_from_days`: 400-year eras, years starting in March so the leap day comes last).
+    static func civil(_ days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 
     /// Parses what `format` writes (and the same without milliseconds); nil otherwise.

@@ -94,13 +94,17 @@ import Testing
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
-    /// Against Foundation's ISO-8601 formatter, over 1970–2100, edges of days and years included.
+    /// Against Foundation's ISO-8601 formatter, over 1900–2100, edges of days and years included.
     @Test func timestampsAreFoundationsISO8601() {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")
-        var milliseconds: [Int64] = [0, 999, 86_399_999, 86_400_000, 946_684_799_999, 946_684_800_000, 4_102_444_799_999]
+        // Leap days (2000, 2024), the century that is not leap (2100) and days before 1970.
+        var milliseconds: [Int64] = [0, 999, 86_399_999, 86_400_000, 946_684_799_999, 946_684_800_000, 4_102_444_799_999,
+                                     951_782_400_000, 951_868_799_999, 1_709_164_800_000, 4_107_456_000_000, 4_107_542_400_000,
+                                     -1, -1000, -86_400_000, -86_400_001, -2_208_988_800_000]
         milliseconds += (0..<2000).map { _ in Int64.random(in: 0..<4_102_444_800_000) }
+        milliseconds += (0..<200).map { _ in Int64.random(in: -2_208_988_800_000..<0) }
         for ms in milliseconds {
             let date = Timestamp.date(milliseconds: ms)
             #expect(Timestamp.format(date) == formatter.string(from: date), "\(ms)")
