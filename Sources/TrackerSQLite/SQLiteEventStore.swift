@@ -4,8 +4,9 @@ import TrackerStorage
 
 /// The embedded default store: one SQLite file in WAL mode. It is also the ack point of the
 /// embedded setup: `append` commits one transaction per batch and, with `durability: .full`,
-/// SQLite fsyncs the WAL before the commit returns.
-public final class SQLiteEventStore: EventStore, BlockingEventSink {
+/// returns once the log is synced (`WALSync`); the ingest queue commits and syncs as separate
+/// steps so that the next batch is committed while the last one is synced.
+public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
     public enum Durability: String, Sendable, CaseIterable {
         /// fsync on every commit: survives power loss.
         case full
@@ -21,6 +22,9 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     let reader: ConfinedConnection
     let checkpointer: ConfinedConnection
     let statements: WriterStatements
+    /// Syncs the log after commits with `durability: .full` (nil with `.normal`): the writer
+    /// itself commits with `synchronous=NORMAL` either way.
+    let walSync: WALSync?
 
     /// `maxDatabaseBytes` is the store's disk quota: past it appends fail with `.full` (and the
     /// server answers 503) instead of filling the disk.
@@ -29,6 +33,7 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     public init(path: String, durability: Durability = .full, maxDatabaseBytes: Int? = nil,
                 cacheBytes: Int = defaultCacheBytes) throws(StorageError) {
         self.path = path
+        walSync = durability == .full ? WALSync(databasePath: path) : nil
         writer = try ConfinedConnection(path: path, label: "tracker.sqlite.writer") { (connection) throws(StorageError) in
             try connection.execute("PRAGMA journal_mode=WAL")
             // Checkpoints run on their own connection (see `checkpoint`), not inside a commit that
@@ -37,7 +42,8 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
             if let maxDatabaseBytes {
                 try connection.execute("PRAGMA max_page_count=\(max(16, maxDatabaseBytes / 4096))")
             }
-            try connection.execute("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
+            // No fsync inside COMMIT: with `.full`, `WALSync` syncs after it, apart (see there).
+            try connection.execute("PRAGMA synchronous=NORMAL")
             try connection.execute("PRAGMA busy_timeout=5000")
             // After a burst, a restarted log is cut back to this size instead of keeping its peak.
             try connection.execute("PRAGMA journal_size_limit=\(64 << 20)")
@@ -66,18 +72,40 @@ public final class SQLiteEventStore: EventStore, BlockingEventSink {
     public func append(_ events: [Event]) async throws(StorageError) {
         guard !events.isEmpty else { return }
         let statements = self.statements
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             try Self.insert(events, connection: connection, statements: statements)
         }
     }
 
-    /// The ingest thread's path: no hop through the concurrency pool.
+    /// Work on the writer connection whose commits are durable when it returns.
+    func write<T: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws(StorageError) -> T) async throws(StorageError) -> T {
+        let walSync = self.walSync
+        return try await writer.run { (connection) throws(StorageError) -> T in
+            let result = try work(connection)
+            try walSync?.sync()
+            return result
+        }
+    }
+
     public func appendBlocking(_ events: [Event]) throws(StorageError) {
+        try appendCommitted(events)
+        try syncCommitted()
+    }
+
+    public var syncsSeparately: Bool { walSync != nil }
+
+    /// The ingest thread's path: no hop through the concurrency pool, and no wait for the disk
+    /// (the queue's sync thread calls `syncCommitted` before answering).
+    public func appendCommitted(_ events: [Event]) throws(StorageError) {
         guard !events.isEmpty else { return }
         let statements = self.statements
         try writer.runSync { (connection) throws(StorageError) in
             try Self.insert(events, connection: connection, statements: statements)
         }
+    }
+
+    public func syncCommitted() throws(StorageError) {
+        try walSync?.sync()
     }
 
     /// One transaction: the events, then the rollups of those really inserted (not replays).

@@ -5,7 +5,7 @@ import TrackerStorage
 /// Links and keys in the embedded store: writes on the writer connection, reads on the reader.
 extension SQLiteEventStore: LinkStore {
     public func saveLink(_ link: ShortLink) async throws(StorageError) {
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             let statement = try connection.prepare("""
                 INSERT INTO links (host, slug, target, fields, permanent, updated, updater) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (host, slug) DO UPDATE SET target = excluded.target, fields = excluded.fields,
@@ -23,7 +23,7 @@ extension SQLiteEventStore: LinkStore {
     }
 
     public func deleteLink(host: String, slug: String) async throws(StorageError) -> Bool {
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             let statement = try connection.prepare("DELETE FROM links WHERE host = ? AND slug = ? RETURNING 1")
             statement.bind(1, host.lowercased())
             statement.bind(2, slug.lowercased())
@@ -58,7 +58,7 @@ extension SQLiteEventStore: LinkStore {
 
     public func countHits(_ hits: [LinkKey: Int]) async throws(StorageError) {
         guard !hits.isEmpty else { return }
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             let statement = try connection.prepare("UPDATE links SET hits = hits + ? WHERE host = ? AND slug = ?")
             for (key, count) in hits {
                 statement.reset()
@@ -81,7 +81,7 @@ extension SQLiteEventStore: LinkStore {
     }
 
     public func saveKey(_ key: APIKey) async throws(StorageError) {
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             let statement = try connection.prepare("""
                 INSERT OR REPLACE INTO api_keys (id, secret_hash, name, sites, created) VALUES (?, ?, ?, ?, ?)
                 """)
@@ -118,7 +118,7 @@ extension SQLiteEventStore: LinkStore {
     }
 
     public func deleteKey(id: String) async throws(StorageError) -> Bool {
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             let statement = try connection.prepare("DELETE FROM api_keys WHERE id = ? RETURNING 1")
             statement.bind(1, id)
             let found = try statement.step()
@@ -128,7 +128,7 @@ extension SQLiteEventStore: LinkStore {
     }
 
     public func saveAccount(uid: String, passwordHash: String) async throws(StorageError) {
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             let statement = try connection.prepare("INSERT OR REPLACE INTO accounts (uid, password_hash) VALUES (?, ?)")
             statement.bind(1, uid)
             statement.bind(2, passwordHash)

@@ -6,7 +6,7 @@ import TrackerStorage
 extension SQLiteEventStore: ServerMessageStore {
     public func record(_ batch: ServerMessageBatch) async throws(StorageError) {
         guard !batch.isEmpty else { return }
-        try await writer.run { (connection) throws(StorageError) in
+        try await write { (connection) throws(StorageError) in
             try connection.execute("BEGIN IMMEDIATE")
             do throws(StorageError) {
                 try Self.write(batch, connection)

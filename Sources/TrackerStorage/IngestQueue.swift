@@ -27,6 +27,8 @@ public final class IngestQueue: Service, @unchecked Sendable {
     let sink: any EventSink
     /// The same sink when it can store on this thread directly (decided once, not per commit).
     let blockingSink: (any BlockingEventSink)?
+    /// The same sink when it commits and syncs in separate steps, with the thread that syncs.
+    let separatelySynced: (sink: any SeparatelySyncedSink, syncer: CommitSyncer)?
     public let sinkName: String
     let policy: CommitPolicy
     public let maxPendingEvents: Int
@@ -39,11 +41,27 @@ public final class IngestQueue: Service, @unchecked Sendable {
     /// The commit thread waits for a first event (not for company): only then must a submit wake it.
     private var idle = false
     private var statistics = IngestStats()
+    /// Failed fsyncs of a separately synced sink, counted on the sync thread.
+    let syncFailures: SyncFailures?
 
     public init(sink: any EventSink, sinkName: String, maxBatchEvents: Int = 2000, maxPendingEvents: Int = 100_000,
                 commitDelay: Duration = .milliseconds(1), logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
         self.blockingSink = sink as? any BlockingEventSink
+        let logger = logger
+        if let synced = sink as? any SeparatelySyncedSink, synced.syncsSeparately {
+            let statistics = SyncFailures()
+            separatelySynced = (synced, CommitSyncer(
+                sync: { Result { () throws(StorageError) in try synced.syncCommitted() } },
+                onResult: { result in
+                    if case .failure(let error) = result { logger.error("fsync after a commit failed: \(error)") }
+                    statistics.record(failed: (try? result.get()) == nil)
+                }))
+            syncFailures = statistics
+        } else {
+            separatelySynced = nil
+            syncFailures = nil
+        }
         self.sinkName = sinkName
         let delay = UInt64(commitDelay.components.seconds) * 1_000_000_000 + UInt64(commitDelay.components.attoseconds / 1_000_000_000)
         self.policy = CommitPolicy(maxBatchEvents: maxBatchEvents, delayNanoseconds: delay)
@@ -82,7 +100,15 @@ public final class IngestQueue: Service, @unchecked Sendable {
 
     public var isClosed: Bool { locked { closed } }
 
-    public var stats: IngestStats { locked { statistics.with(depth: pendingEvents) } }
+    public var stats: IngestStats {
+        var stats = locked { statistics.with(depth: pendingEvents) }
+        if let failures = syncFailures?.snapshot() {
+            stats.failedCommits += failures.total
+            // A sync that failed since the last good commit makes the commits in a row failing.
+            stats.consecutiveFailures += failures.sinceSuccess
+        }
+        return stats
+    }
 
     /// Runs the commit thread until closed and drained.
     public func run() async throws {
@@ -114,6 +140,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
     }
 
     func commitLoop() {
+        separatelySynced?.syncer.start()
         while let batch = nextBatch() {
             let events = batch.flatMap(\.events)
             let started = ContinuousClock.now
@@ -121,11 +148,19 @@ public final class IngestQueue: Service, @unchecked Sendable {
             if case .failure(let error) = result { logger.error("commit of \(events.count) events failed: \(error)") }
             let elapsed = ContinuousClock.now - started
             locked { statistics.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
-            for submission in batch { submission.completion(result) }
+            if case .success = result, let separatelySynced {
+                separatelySynced.syncer.enqueue(batch)
+            } else {
+                for submission in batch { submission.completion(result) }
+            }
         }
+        separatelySynced?.syncer.finish()
     }
 
     func store(_ events: [Event]) -> Result<Void, StorageError> {
+        if let separatelySynced {
+            return Result { () throws(StorageError) in try separatelySynced.sink.appendCommitted(events) }
+        }
         if let blocking = blockingSink {
             return Result { () throws(StorageError) in try blocking.appendBlocking(events) }
         }

@@ -98,3 +98,123 @@ final class RecordingSink: EventSink {
         }
     }
 }
+
+/// A sink that commits and syncs in separate steps, recording both in order; its sync can be held
+/// (an fsync that takes long) or made to fail. It wraps the reference store.
+final class SyncedRecordingSink: SeparatelySyncedSink {
+    enum Step: Equatable {
+        case commit(Int)
+        /// A sync, with the number of commits that had returned when it began.
+        case syncStarted(afterCommits: Int)
+        case syncEnded
+    }
+    let store = MemoryEventStore()
+    let steps = Mutex<[Step]>([])
+    let failing = Atomic<Bool>(false)
+    let held = Atomic<Bool>(false)
+    var syncsSeparately: Bool { true }
+
+    func append(_ events: [Event]) async throws(StorageError) { try appendBlocking(events) }
+
+    func appendBlocking(_ events: [Event]) throws(StorageError) {
+        try appendCommitted(events)
+        try syncCommitted()
+    }
+
+    func appendCommitted(_ events: [Event]) throws(StorageError) {
+        let done = DispatchSemaphore(value: 0)
+        let store = store
+        Task {
+            try? await store.append(events)
+            done.signal()
+        }
+        done.wait()
+        steps.withLock { steps in steps.append(.commit(steps.filter { if case .commit = $0 { true } else { false } }.count + 1)) }
+    }
+
+    func syncCommitted() throws(StorageError) {
+        steps.withLock { steps in
+            steps.append(.syncStarted(afterCommits: steps.filter { if case .commit = $0 { true } else { false } }.count))
+        }
+        while held.load(ordering: .relaxed) { usleep(1000) }
+        steps.withLock { $0.append(.syncEnded) }
+        if failing.load(ordering: .relaxed) { throw .unavailable("test fsync failed") }
+    }
+
+    var commits: Int { steps.withLock { $0.filter { if case .commit = $0 { true } else { false } }.count } }
+    var syncsStarted: Int { steps.withLock { $0.filter { if case .syncStarted = $0 { true } else { false } }.count } }
+}
+
+@Suite struct SeparateSyncTests {
+    func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(condition())
+    }
+
+    /// While one batch's fsync is held, the next batch is committed, and neither is answered
+    /// before an fsync that began after its commit has ended.
+    @Test func theNextBatchIsCommittedDuringAnFsyncAndAnswersWaitForTheirOwn() async throws {
+        let sink = SyncedRecordingSink()
+        let queue = IngestQueue(sink: sink, sinkName: "test", commitDelay: .zero)
+        let runner = Task { try await queue.run() }
+        let answered = Mutex<[Int: Int]>([:])  // event → steps recorded when it was answered
+        func submit(_ i: Int) {
+            queue.submit([EventBuilder.event(i)]) { result in
+                #expect((try? result.get()) != nil)
+                answered.withLock { $0[i] = sink.steps.withLock { $0.count } }
+            }
+        }
+        sink.held.store(true, ordering: .relaxed)
+        submit(1)
+        try await waitUntil { sink.syncsStarted == 1 }
+        submit(2)
+        try await waitUntil { sink.commits == 2 }
+        #expect(answered.withLock { $0.isEmpty }, "answered before its fsync ended")
+        sink.held.store(false, ordering: .relaxed)
+        try await waitUntil { answered.withLock { $0.count } == 2 }
+        let steps = sink.steps.withLock { $0 }
+        for (event, seen) in answered.withLock({ $0 }) {
+            // The answer came after a sync that began once this event's commit (the event-th) had returned, and ended.
+            let prefix = steps.prefix(seen)
+            let covering = prefix.indices.first { index in
+                if case .syncStarted(let after) = prefix[index], after >= event { return prefix[index...].contains(.syncEnded) }
+                return false
+            }
+            #expect(covering != nil, "event \(event) answered without an fsync after its commit: \(prefix)")
+        }
+        #expect(try await sink.store.count(EventQuery()) == 2)
+        queue.close()
+        try await runner.value
+    }
+
+    @Test func aFailedFsyncFailsItsBatchesAndTheQueueRecovers() async throws {
+        let sink = SyncedRecordingSink()
+        sink.failing.store(true, ordering: .relaxed)
+        let queue = IngestQueue(sink: sink, sinkName: "test")
+        let runner = Task { try await queue.run() }
+        for i in 0..<5 {
+            await #expect(throws: StorageError.unavailable("test fsync failed")) { try await queue.submit([EventBuilder.event(i)]) }
+        }
+        #expect(queue.stats.consecutiveFailures > 0 && queue.stats.failedCommits > 0)
+        sink.failing.store(false, ordering: .relaxed)
+        try await queue.submit([EventBuilder.event(9)])
+        #expect(queue.stats.consecutiveFailures == 0)
+        queue.close()
+        try await runner.value
+    }
+
+    @Test func closingSyncsAndAnswersEverythingBeforeRunReturns() async throws {
+        let sink = SyncedRecordingSink()
+        let queue = IngestQueue(sink: sink, sinkName: "test")
+        let acknowledged = Atomic<Int>(0)
+        for i in 0..<50 {
+            queue.submit([EventBuilder.event(i)]) { result in
+                if case .success = result { acknowledged.wrappingAdd(1, ordering: .relaxed) }
+            }
+        }
+        queue.close()
+        try await queue.run()
+        #expect(acknowledged.load(ordering: .relaxed) == 50)
+        #expect(sink.steps.withLock { $0.last } == .syncEnded)
+    }
+}

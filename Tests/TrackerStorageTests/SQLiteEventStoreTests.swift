@@ -15,6 +15,53 @@ import TrackerTesting
         try await EventStoreConformance.checks[check]!(store)
     }
 
+    /// With `.full` the writer commits without fsync and the log is synced apart (the ingest
+    /// queue's sync thread); with `.normal` nothing is synced per commit.
+    @Test func fullDurabilitySyncsTheLogApartFromCommits() async throws {
+        let directory = TemporaryDirectory("sqlite-sync")
+        defer { directory.remove() }
+        for durability in SQLiteEventStore.Durability.allCases {
+            let store = try SQLiteEventStore(path: directory.file("tracker-\(durability).sqlite"), durability: durability)
+            let synchronous = try store.writer.runSync { (connection) throws(StorageError) in
+                let statement = try connection.prepare("PRAGMA synchronous")
+                _ = try statement.step()
+                return statement.int64(0)
+            }
+            #expect(synchronous == 1, "NORMAL: no fsync inside COMMIT")
+            #expect(store.syncsSeparately == (durability == .full))
+            try store.appendCommitted([EventBuilder.event(1)])
+            try store.syncCommitted()
+            try await store.append([EventBuilder.event(2)])
+            #expect(try await store.count(EventQuery()) == 2)
+            #expect((store.walSync?.openInode ?? 0) != 0 || durability == .normal, "the log was synced")
+        }
+    }
+
+    /// The log is found again when SQLite replaced it (it removes it when its last connection
+    /// closes); a missing log is an error, not a silent success.
+    @Test func theLogIsReopenedWhenReplacedAndMissingIsAnError() throws {
+        let directory = TemporaryDirectory("sqlite-walsync")
+        defer { directory.remove() }
+        let database = directory.file("db")
+        let sync = WALSync(databasePath: database)
+        #expect(throws: StorageError.self) { try sync.sync() }
+        FileManager.default.createFile(atPath: database + "-wal", contents: Data("first".utf8))
+        try sync.sync()
+        let first = sync.openInode
+        #expect(first != 0)
+        try sync.sync()
+        #expect(sync.openInode == first)
+        // A new file under the name while the old one is still open elsewhere gets a new inode.
+        let keep = FileHandle(forReadingAtPath: database + "-wal")
+        try FileManager.default.removeItem(atPath: database + "-wal")
+        FileManager.default.createFile(atPath: database + "-wal", contents: Data("second".utf8))
+        try sync.sync()
+        #expect(sync.openInode != first)
+        try keep?.close()
+        try FileManager.default.removeItem(atPath: database + "-wal")
+        #expect { try sync.sync() } throws: { ($0 as? StorageError).map { "\($0)".contains("missing") } ?? false }
+    }
+
     @Test func theWritersPageCacheHasTheConfiguredSize() throws {
         let directory = TemporaryDirectory("sqlite-cache")
         defer { directory.remove() }

@@ -1,0 +1,98 @@
+import Foundation
+import Synchronization
+import TrackerCore
+
+/// A blocking sink whose commit and fsync are separate steps, so that the ingest queue can
+/// commit the next batch while the previous one's fsync runs (`CommitSyncer`).
+public protocol SeparatelySyncedSink: BlockingEventSink {
+    /// Whether commits wait for the disk at all (false: `appendBlocking` alone is used).
+    var syncsSeparately: Bool { get }
+    /// Commits the events without waiting for the disk.
+    func appendCommitted(_ events: [Event]) throws(StorageError)
+    /// Makes every append that returned before this call durable.
+    func syncCommitted() throws(StorageError)
+}
+
+/// The ingest queue's second thread, for sinks that sync apart from committing: it takes every
+/// batch committed since its last fsync, syncs once, then answers them all, while the commit
+/// thread already commits the next batch. A batch is answered only after an fsync that began
+/// after its commit returned, so what is acknowledged is durable, as before; the difference is
+/// that the writer no longer sits idle for the length of each fsync.
+final class CommitSyncer: @unchecked Sendable {
+    typealias Batch = [IngestQueue.Submission]
+    let sync: () -> Result<Void, StorageError>
+    let onResult: (Result<Void, StorageError>) -> Void
+    private let condition = NSCondition()
+    private var waiting: [Batch] = []
+    private var finishing = false
+    private let stopped = DispatchSemaphore(value: 0)
+
+    init(sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>) -> Void) {
+        self.sync = sync
+        self.onResult = onResult
+    }
+
+    /// Starts the thread (with the queue's commit thread, so that a queue never run holds none).
+    func start() {
+        let thread = Thread { [self] in
+            loop()
+            stopped.signal()
+        }
+        thread.name = "tracker-sync"
+        thread.start()
+    }
+
+    /// A batch whose commit returned: answered after the next fsync.
+    func enqueue(_ batch: Batch) {
+        condition.lock()
+        waiting.append(batch)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Syncs and answers what is waiting, then stops the thread; returns once it has.
+    func finish() {
+        condition.lock()
+        finishing = true
+        condition.signal()
+        condition.unlock()
+        stopped.wait()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty, !finishing { condition.wait() }
+            if waiting.isEmpty {
+                condition.unlock()
+                return
+            }
+            let batches = waiting
+            waiting = []
+            condition.unlock()
+            let result = sync()
+            onResult(result)
+            for batch in batches {
+                for submission in batch { submission.completion(result) }
+            }
+        }
+    }
+}
+
+/// Failed fsyncs, for the queue's statistics: in all, and since the last one that succeeded.
+final class SyncFailures: Sendable {
+    private let counts = Mutex<(total: Int, sinceSuccess: Int)>((0, 0))
+
+    func record(failed: Bool) {
+        counts.withLock { counts in
+            if failed {
+                counts.total += 1
+                counts.sinceSuccess += 1
+            } else {
+                counts.sinceSuccess = 0
+            }
+        }
+    }
+
+    func snapshot() -> (total: Int, sinceSuccess: Int) { counts.withLock { $0 } }
+}
