@@ -58,6 +58,7 @@ public struct HTTPRequest: Sendable {
     /// come along on every tracking request, and making strings of them all showed in its profile.
     public func cookies(named wanted: [String]?) -> [String: String] {
         var result: [String: String] = [:]
+        if let wanted { result.reserveCapacity(wanted.count) }
         for (name, value) in headers where ASCII.equalsIgnoringCase(name, lowercase: "cookie") {
             var header = value
             header.withUTF8 { bytes in
@@ -66,8 +67,11 @@ public struct HTTPRequest: Sendable {
                 }
                 func isWanted(_ range: Range<Int>) -> Bool {
                     guard let wanted else { return true }
-                    let name = UnsafeBufferPointer(rebasing: bytes[range])
-                    return wanted.contains { $0.utf8.elementsEqual(name) }
+                    return wanted.contains { wanted in
+                        wanted.utf8.count == range.count && wanted.utf8.withContiguousStorageIfAvailable {
+                            $0.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range]))
+                        } ?? wanted.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range]))
+                    }
                 }
                 var start = 0
                 while start < bytes.count {

@@ -33,6 +33,10 @@ public final class TrackerApplication: HTTPResponder {
     let certificates: CertificateStore?
     /// More parts of `/status` and `/health` by name (the NATS connection...).
     let statusSections: [String: @Sendable () -> JSONValue]
+    static func routePrefixes(apiVersion: Int) -> [(TrackRoute, String)] {
+        TrackRoute.allCases.map { ($0, "/\($0.rawValue)/v\(apiVersion)") }
+    }
+
     /// `/tr`, `/str`...: the routes nested under `/tr/v1/`, made once (they were made on every
     /// request, in the profile of each browser event).
     static let nestedSegments = TrackRoute.allCases.map { ($0, "/\($0.rawValue)") }
@@ -67,7 +71,7 @@ public final class TrackerApplication: HTTPResponder {
         self.publicRoot = publicRoot
         self.sites = sites
         self.logger = logger
-        self.routePrefixes = TrackRoute.allCases.map { ($0, "/\($0.rawValue)/v\(settings.apiVersion)") }
+        self.routePrefixes = Self.routePrefixes(apiVersion: settings.apiVersion)
     }
 
     public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
@@ -150,19 +154,30 @@ public final class TrackerApplication: HTTPResponder {
     /// and its later `/tr/v1/tr/...`, `/tr/v1/str/...`, `/tr/v1/img/...`. Returns the route and the
     /// path after its prefix (where the tuplets are).
     func trackRoute(_ path: String) -> (TrackRoute, String)? {
+        Self.trackRoute(path, prefixes: routePrefixes)
+    }
+
+    static func trackRoute(_ path: String, prefixes routePrefixes: [(TrackRoute, String)]) -> (TrackRoute, String)? {
+        // Compared as bytes: String's prefix test compares Unicode characters, and it showed in
+        // the profile of every tracking request. A prefix is ASCII and must be followed by `/` or
+        // nothing, so bytes decide as characters would.
+        let bytes = path.utf8
+        func after(_ prefix: String, from start: String.Index) -> String.Index? {
+            var index = start
+            for byte in prefix.utf8 {
+                guard index != bytes.endIndex, bytes[index] == byte else { return nil }
+                index = bytes.index(after: index)
+            }
+            return index == bytes.endIndex || bytes[index] == UInt8(ascii: "/") ? index : nil
+        }
         for (route, prefix) in routePrefixes {
-            guard path.hasPrefix(prefix) else { continue }
-            let rest = path.dropFirst(prefix.count)
-            guard rest.isEmpty || rest.hasPrefix("/") else { continue }
+            guard let rest = after(prefix, from: bytes.startIndex) else { continue }
             if route == .tr {
                 for (nested, segment) in Self.nestedSegments {
-                    if rest.hasPrefix(segment) {
-                        let after = rest.dropFirst(segment.count)
-                        if after.isEmpty || after.hasPrefix("/") { return (nested, String(after)) }
-                    }
+                    if let tuplets = after(segment, from: rest) { return (nested, String(path[tuplets...])) }
                 }
             }
-            return (route, String(rest))
+            return (route, String(path[rest...]))
         }
         return nil
     }

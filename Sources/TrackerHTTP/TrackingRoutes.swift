@@ -13,7 +13,7 @@ extension TrackerApplication {
         if request.method == .OPTIONS {
             return respond(settings.cors.preflight(origin: request.headers.first(name: "origin")))
         }
-        if route == .tr || route == .str, ![.GET, .POST, .PUT, .HEAD].contains(request.method) {
+        if route == .tr || route == .str, !Self.takesEvents(request.method) {
             drops.count(.unsupportedMethod)
             return respond(withCORS(.error(.methodNotAllowed, DropReason.unsupportedMethod.message), request))
         }
@@ -62,6 +62,14 @@ extension TrackerApplication {
                 drops.count(.storageUnavailable, events.count)
                 answer(.rejected(Rejection(.storageUnavailable, error.description)))
             }
+        }
+    }
+
+    /// GET, POST, PUT and HEAD (a switch: an array literal of methods was made per request).
+    static func takesEvents(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .POST, .PUT, .HEAD: return true
+        default: return false
         }
     }
 

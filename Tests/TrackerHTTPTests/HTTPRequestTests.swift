@@ -1,5 +1,6 @@
 import NIOHTTP1
 import Testing
+import TrackerCore
 @testable import TrackerHTTP
 
 @Suite struct HTTPRequestTests {
@@ -50,5 +51,47 @@ import Testing
         #expect(HTTPRequest.hostName("Shop.Example.com:8080") == "shop.example.com")
         #expect(HTTPRequest.hostName("[2001:DB8::1]:443") == "2001:db8::1")
         #expect(HTTPRequest.hostName(nil) == "" && HTTPRequest.hostName("a") == "a")
+    }
+
+    /// Routes found on the path's bytes agree with matching its Unicode scalars (a URL path is a
+    /// sequence of code points, not of user-perceived characters: as Characters, a combining mark
+    /// after the `/` of `/tr/v1/` hid the route), on listed edges and 3 000 random paths.
+    @Test func trackingRoutesAreFoundAsTheScalarReadingFindsThem() {
+        let prefixes = TrackerApplication.routePrefixes(apiVersion: 1)
+        func reference(_ path: String) -> (TrackRoute, String)? {
+            let scalars = Array(path.unicodeScalars)
+            func after(_ prefix: String, _ start: Int) -> Int? {
+                let p = Array(prefix.unicodeScalars)
+                guard scalars.count >= start + p.count, Array(scalars[start..<(start + p.count)]) == p else { return nil }
+                let end = start + p.count
+                return end == scalars.count || scalars[end] == "/" ? end : nil
+            }
+            func text(_ from: Int) -> String { String(String.UnicodeScalarView(scalars[from...])) }
+            for (route, prefix) in prefixes {
+                guard let rest = after(prefix, 0) else { continue }
+                if route == .tr {
+                    for nested in TrackRoute.allCases {
+                        if let tuplets = after("/\(nested.rawValue)", rest) { return (nested, text(tuplets)) }
+                    }
+                }
+                return (route, text(rest))
+            }
+            return nil
+        }
+        var paths = ["/tr/v1", "/tr/v1/", "/tr/v1/vid/x", "/tr/v1/str/vid/x", "/tr/v1/strx/a", "/tr/v10", "/str/v1/e/1", "/img/v1",
+                     "/img/v1/", "/rdr/v1/", "/pub/v1/a.txt", "/tr/v1/img", "/tr/v1/img/", "/x", "", "/tr/v1é", "/tr/v1/tr", "/tr/v1/pub/a/b",
+                     "/tr/v1\u{301}", "/tr/v1/str\u{301}/x", "/TR/v1/", "tr/v1/"]
+        let pieces = ["/", "tr", "str", "img", "rdr", "pub", "v1", "v2", "x", "é", "\u{301}", "/tr/v1", "/str/v1", "//"]
+        paths += (0..<3000).map { _ in (0..<Int.random(in: 0...6)).map { _ in pieces.randomElement()! }.joined() }
+        for path in paths {
+            let found = TrackerApplication.trackRoute(path, prefixes: prefixes)
+            let expected = reference(path)
+            #expect(found?.0 == expected?.0 && found?.1 == expected?.1, "\(path)")
+        }
+    }
+
+    @Test func onlyGetPostPutAndHeadCarryEvents() {
+        #expect([HTTPMethod.GET, .POST, .PUT, .HEAD].allSatisfy(TrackerApplication.takesEvents))
+        #expect(![HTTPMethod.DELETE, .PATCH, .OPTIONS, .RAW(value: "BREW")].contains(where: TrackerApplication.takesEvents))
     }
 }
