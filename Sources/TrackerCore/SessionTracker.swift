@@ -22,8 +22,8 @@ public final class SessionTracker: Sendable {
 
         init(_ text: String) {
             // Parsed case-insensitively: only lower case text is the canonical form given back.
-            guard text.utf8.count == 36, !text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }),
-                  let uuid = TimeUUID.parse(text) else {
+            var upperCase = false
+            guard let uuid = TimeUUID.parse(text, upperCase: &upperCase), !upperCase else {
                 self = .text(text)
                 return
             }

@@ -19,7 +19,16 @@ public enum TimeUUID {
     /// Foundation's parser was a fiftieth of a JSON event's cost (the cookies' ids are parsed on
     /// every request).
     public static func parse(_ text: String) -> UUID? {
+        var upperCase = false
+        return parse(text, upperCase: &upperCase)
+    }
+
+    /// The UUID and whether its text had upper-case digits (then it is not the canonical text).
+    /// Callers that need both asked twice: a second pass over the bytes on every request's ids.
+    public static func parse(_ text: String, upperCase: inout Bool) -> UUID? {
         var text = text
+        var sawUpperCase = false
+        defer { upperCase = sawUpperCase }
         return text.withUTF8 { bytes -> UUID? in
             guard bytes.count == 36 else { return nil }
             var out: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -30,7 +39,9 @@ public enum TimeUUID {
                         guard bytes[position] == UInt8(ascii: "-") else { return false }
                         position += 1
                     }
-                    guard let high = ASCII.hexValue(bytes[position]), let low = ASCII.hexValue(bytes[position + 1]) else { return false }
+                    let (first, second) = (bytes[position], bytes[position + 1])
+                    guard let high = ASCII.hexValue(first), let low = ASCII.hexValue(second) else { return false }
+                    if first & 0x60 == 0x40 || second & 0x60 == 0x40 { sawUpperCase = true }
                     out[index] = high << 4 | low
                     position += 2
                 }
@@ -43,8 +54,9 @@ public enum TimeUUID {
     /// The canonical text of a UUID written any way, and the id itself when it is already that
     /// (a cookie's id, nearly always: no new string); nil when it is no UUID.
     public static func canonical(_ text: String) -> String? {
-        guard let uuid = parse(text) else { return nil }
-        return text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? Self.text(uuid) : text
+        var upperCase = false
+        guard let uuid = parse(text, upperCase: &upperCase) else { return nil }
+        return upperCase ? Self.text(uuid) : text
     }
 
     /// The version nibble (1, 4, 7...).

@@ -117,6 +117,11 @@ import Testing
         for _ in 0..<1000 {
             let uuid = UUID()
             #expect(TimeUUID.parse(uuid.uuidString) == uuid && TimeUUID.parse(uuid.uuidString.lowercased()) == uuid)
+            var upperCase = false
+            _ = TimeUUID.parse(uuid.uuidString, upperCase: &upperCase)
+            #expect(upperCase == uuid.uuidString.contains(where: \.isUppercase))
+            _ = TimeUUID.parse(uuid.uuidString.lowercased(), upperCase: &upperCase)
+            #expect(!upperCase)
         }
         let good = "3d0be300-cbd2-11e8-aa59-ffd128a54d91"
         for bad in ["3d0be300-cbd2-11e8-aa59-ffd128a54d9", "3d0be300xcbd2-11e8-aa59-ffd128a54d91", "3d0be300-cbd2-11e8-aa59-ffd128a54d9g",
