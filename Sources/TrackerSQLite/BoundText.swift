@@ -8,8 +8,9 @@ import TrackerStorage
 /// text columns of every stored event, and the params JSON was made as a String first only to be
 /// copied once more. Here the values are appended to one buffer that keeps its capacity from row
 /// to row and bound as SQLITE_STATIC, which SQLite may read only until the statement is reset:
-/// `step` resets before the buffer can change.
-struct BoundText {
+/// `step` resets before the buffer can change. A class: one per writer connection, used on its
+/// queue only.
+final class BoundText {
     private var bytes: [UInt8] = []
     private var spans: [(parameter: Int32, start: Int, count: Int)] = []
 
@@ -18,15 +19,20 @@ struct BoundText {
         spans.reserveCapacity(64)
     }
 
-    mutating func add(_ parameter: Int32, _ text: String) {
+    func add(_ parameter: Int32, _ text: String) {
         let start = bytes.count
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
         spans.append((parameter, start, bytes.count - start))
     }
 
+    /// Nothing for nil: a parameter not bound is NULL (bindings are cleared at each reset).
+    func add(_ parameter: Int32, _ text: String?) {
+        if let text { add(parameter, text) }
+    }
+
     /// A value written straight into the buffer (JSON, for one).
-    mutating func add(_ parameter: Int32, writing write: (inout [UInt8]) -> Void) {
+    func add(_ parameter: Int32, writing write: (inout [UInt8]) -> Void) {
         let start = bytes.count
         write(&bytes)
         spans.append((parameter, start, bytes.count - start))
@@ -34,7 +40,7 @@ struct BoundText {
 
     /// Binds the gathered values, runs the statement once, resets it and empties the buffer. The
     /// statement's other parameters are bound by the caller beforehand.
-    mutating func step(_ statement: SQLiteStatement) throws(StorageError) -> Bool {
+    func step(_ statement: SQLiteStatement) throws(StorageError) -> Bool {
         defer {
             bytes.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)

@@ -22,7 +22,7 @@ enum EventRowMapping {
 
     /// Binds only the fields the event has (the statement's bindings are NULL after each reset):
     /// numbers directly, text into `text`, whose `step` binds it and runs the statement.
-    static func bind(_ event: Event, to statement: SQLiteStatement, text: inout BoundText) {
+    static func bind(_ event: Event, to statement: SQLiteStatement, text: BoundText) {
         text.add(1, event.eid)
         text.add(2, Timestamp.format(event.created))
         statement.bind(3, Int64(event.isServer ? 1 : 0))

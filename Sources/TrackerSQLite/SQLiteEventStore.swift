@@ -114,8 +114,8 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
         do throws(StorageError) {
             var rollups = RollupBatch(capacity: events.count)
             for event in events {
-                EventRowMapping.bind(event, to: statements.insert, text: &statements.insertText)
-                _ = try statements.insertText.step(statements.insert)
+                EventRowMapping.bind(event, to: statements.insert, text: statements.text)
+                _ = try statements.text.step(statements.insert)
                 if connection.changes == 1 { rollups.add(event) }
             }
             try SQLiteRollupWriter.write(rollups, statements)

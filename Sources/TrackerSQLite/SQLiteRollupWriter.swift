@@ -5,7 +5,8 @@ import TrackerStorage
 /// The writer connection's prepared statements, used only on its queue.
 final class WriterStatements: @unchecked Sendable {
     let insert: SQLiteStatement
-    var insertText = BoundText()
+    /// The buffer every statement's text is bound from (emptied by each `step`).
+    let text = BoundText()
     let visitor: SQLiteStatement
     let session: SQLiteStatement
     let dailyEvents: SQLiteStatement
@@ -52,55 +53,57 @@ enum SQLiteRollupWriter {
 
     static let dailyVisitorSQL = "INSERT OR IGNORE INTO daily_visitors (hhash, day, vid) VALUES (?1, ?2, ?3)"
 
-    /// Values are bound with their own types, not through an array of existentials: this runs for
-    /// every new visitor, session and day on the commit thread.
+    /// Values are bound with their own types, not through an array of existentials, and text from
+    /// one buffer (`BoundText`): this runs for every new visitor, session and day on the commit
+    /// thread.
     static func write(_ batch: RollupBatch, _ statements: WriterStatements) throws(StorageError) {
+        let text = statements.text
         let visitor = statements.visitor
         for (key, span) in batch.visitors {
-            visitor.bind(1, key.site)
-            visitor.bind(2, key.vid)
-            visitor.bind(3, Timestamp.format(span.first.created))
-            visitor.bind(4, Timestamp.format(span.last.created))
+            text.add(1, key.site)
+            text.add(2, key.vid)
+            text.add(3, Timestamp.format(span.first.created))
+            text.add(4, Timestamp.format(span.last.created))
             visitor.bind(5, Int64(span.count))
-            visitor.bind(6, span.uid)
-            visitor.bind(7, span.first[.url])
-            visitor.bind(8, span.first[.last])
-            visitor.bind(9, span.first[.source])
-            visitor.bind(10, span.first[.medium])
-            visitor.bind(11, span.first[.campaign])
-            visitor.bind(12, span.first[.country])
-            try step(visitor)
+            text.add(6, span.uid)
+            text.add(7, span.first[.url])
+            text.add(8, span.first[.last])
+            text.add(9, span.first[.source])
+            text.add(10, span.first[.medium])
+            text.add(11, span.first[.campaign])
+            text.add(12, span.first[.country])
+            _ = try text.step(visitor)
         }
         let session = statements.session
         for (key, span) in batch.sessions {
-            session.bind(1, key.site)
-            session.bind(2, key.sid)
-            session.bind(3, span.first[.vid])
-            session.bind(4, Timestamp.format(span.first.created))
-            session.bind(5, Timestamp.format(span.last.created))
+            text.add(1, key.site)
+            text.add(2, key.sid)
+            text.add(3, span.first[.vid])
+            text.add(4, Timestamp.format(span.first.created))
+            text.add(5, Timestamp.format(span.last.created))
             session.bind(6, Int64(span.count))
-            session.bind(7, span.first[.url])
-            session.bind(8, span.last[.url])
-            session.bind(9, span.first[.last])
-            session.bind(10, span.first[.source])
-            session.bind(11, span.first[.medium])
-            session.bind(12, span.first[.campaign])
-            try step(session)
+            text.add(7, span.first[.url])
+            text.add(8, span.last[.url])
+            text.add(9, span.first[.last])
+            text.add(10, span.first[.source])
+            text.add(11, span.first[.medium])
+            text.add(12, span.first[.campaign])
+            _ = try text.step(session)
         }
         let daily = statements.dailyEvents
         for (key, count) in batch.dailyEvents {
-            daily.bind(1, key.site)
-            daily.bind(2, key.day)
-            daily.bind(3, key.name)
+            text.add(1, key.site)
+            text.add(2, key.day)
+            text.add(3, key.name)
             daily.bind(4, Int64(count))
-            try step(daily)
+            _ = try text.step(daily)
         }
         let dailyVisitor = statements.dailyVisitor
         for key in batch.dailyVisitors {
-            dailyVisitor.bind(1, key.site)
-            dailyVisitor.bind(2, key.day)
-            dailyVisitor.bind(3, key.vid)
-            try step(dailyVisitor)
+            text.add(1, key.site)
+            text.add(2, key.day)
+            text.add(3, key.vid)
+            _ = try text.step(dailyVisitor)
         }
     }
 
