@@ -21,29 +21,50 @@ public struct URLCleaner: Sendable {
         return Self.withoutSchemeAndQuery(value)
     }
 
-    /// `stripQuery(protocolRelative(value))` in one pass and one allocation for the usual URL
-    /// (http or https, ASCII host); anything else takes the two steps.
+    /// `stripQuery(protocolRelative(value))` in one pass over the bytes and one allocation for the
+    /// usual URL (http or https, ASCII host); anything else takes the two steps.
     static func withoutSchemeAndQuery(_ value: String) -> String {
-        guard let schemeEnd = schemeSeparator(value) else { return stripQuery(value) }
-        let rest = value.utf8[schemeEnd.upperBound...]
-        let hostEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-        let end = rest[hostEnd...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-        guard isWebScheme(value[..<schemeEnd.lowerBound]), rest[..<hostEnd].allSatisfy({ $0 < 0x80 })
-        else { return stripQuery(protocolRelative(value)) }
-        let count = 2 + rest.distance(from: rest.startIndex, to: end)
-        return String(unsafeUninitializedCapacity: count) { out in
-            out[0] = UInt8(ascii: "/")
-            out[1] = UInt8(ascii: "/")
-            var position = 2
-            var index = rest.startIndex
-            while index != end {
-                let byte = rest[index]
-                out[position] = index < hostEnd && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                position += 1
-                index = rest.index(after: index)
+        var text = value
+        let cleaned = text.withUTF8 { bytes -> String? in
+            guard let colon = schemeSeparator(bytes) else { return nil }
+            guard isWebScheme(UnsafeBufferPointer(rebasing: bytes[..<colon])) else { return nil }
+            let hostStart = colon + 3
+            var hostEnd = hostStart
+            while hostEnd < bytes.count, bytes[hostEnd] != UInt8(ascii: "/"), bytes[hostEnd] != UInt8(ascii: "?"), bytes[hostEnd] != UInt8(ascii: "#") {
+                guard bytes[hostEnd] < 0x80 else { return nil }
+                hostEnd += 1
             }
-            return position
+            var end = hostEnd
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") { end += 1 }
+            return String(unsafeUninitializedCapacity: 2 + end - hostStart) { out in
+                out[0] = UInt8(ascii: "/")
+                out[1] = UInt8(ascii: "/")
+                for index in hostStart..<end {
+                    let byte = bytes[index]
+                    out[2 + index - hostStart] = index < hostEnd && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                }
+                return 2 + end - hostStart
+            }
         }
+        if let cleaned { return cleaned }
+        return schemeSeparator(value) == nil ? stripQuery(value) : stripQuery(protocolRelative(value))
+    }
+
+    static func isWebScheme(_ scheme: UnsafeBufferPointer<UInt8>) -> Bool {
+        func equals(_ word: StaticString) -> Bool {
+            ASCII.equalsIgnoringCase(scheme, lowercase: UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+        }
+        return equals("http") || equals("https")
+    }
+
+    /// Where the first `://` starts (its colon), on the bytes.
+    static func schemeSeparator(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        while index + 2 < bytes.count {
+            if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// `https://Example.COM/A` → `//example.com/A`. Searched on the bytes: Foundation's
@@ -69,18 +90,10 @@ public struct URLCleaner: Sendable {
 
     /// Where the first `://` is.
     static func schemeSeparator(_ value: String) -> Range<String.Index>? {
-        let bytes = value.utf8
-        var index = bytes.startIndex
-        while let colon = bytes[index...].firstIndex(of: UInt8(ascii: ":")) {
-            let first = bytes.index(after: colon)
-            guard first != bytes.endIndex else { return nil }
-            let second = bytes.index(after: first)
-            if bytes[first] == UInt8(ascii: "/"), second != bytes.endIndex, bytes[second] == UInt8(ascii: "/") {
-                return colon..<bytes.index(after: second)
-            }
-            index = first
-        }
-        return nil
+        var text = value
+        guard let colon = text.withUTF8({ schemeSeparator($0) }) else { return nil }
+        let start = value.utf8.index(value.utf8.startIndex, offsetBy: colon)
+        return start..<value.utf8.index(start, offsetBy: 3)
     }
 
     /// ASCII hosts without Unicode case mapping; others (IDNs not in punycode) with it.
