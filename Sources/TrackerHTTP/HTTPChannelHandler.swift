@@ -179,6 +179,13 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             response.file?.close()
             return
         }
+        if response.file == nil, let bytesOutput {
+            guard let head = encodeHead(response, for: request, allocator: context.channel.allocator) else {
+                return write(.error(.internalServerError, "the answer had a header that cannot be sent"), for: request, context: context)
+            }
+            if let accessLog { log(accessLog, request, response, context) }
+            return writeBytes(head.buffer, keepAlive: head.keepAlive, output: bytesOutput, context: context)
+        }
         guard response.headers.allSatisfy(HeaderValidation.isValid) else {
             response.file?.close()
             return write(.error(.internalServerError, "the answer had a header that cannot be sent"), for: request, context: context)
@@ -196,9 +203,6 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !headers.contains(name: "date") { headers.add(name: "date", value: HTTPDate.current()) }
         // Logged before the bytes leave, so lines follow the order in which clients got answers.
         if let accessLog { log(accessLog, request, response, context) }
-        if response.file == nil, let bytesOutput {
-            return writeBytes(response, headers: headers, for: request, keepAlive: keepAlive, output: bytesOutput, context: context)
-        }
         let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if let file = response.file {
@@ -221,20 +225,56 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         end(keepAlive: keepAlive, context: context)
     }
 
-    /// An answer held in memory, on HTTP/1: head and body in one buffer written below NIO's
-    /// encoder (one write instead of three, no header list encoded again), framed as the encoder
-    /// would: no length and no body where the status allows none.
-    func writeBytes(_ response: HTTPResponse, headers: HTTPHeaders, for request: HTTPRequestHead, keepAlive: Bool,
-                    output: ChannelHandlerContext, context: ChannelHandlerContext) {
+    /// An answer held in memory, on HTTP/1, as bytes: head and body in one buffer written below
+    /// NIO's encoder (one write instead of three, no header list encoded again), framed as the
+    /// encoder would (no length and no body where the status allows none). One pass over the
+    /// answer's headers checks each, writes it, and notes what the head must add: the length,
+    /// `Connection`, HSTS, `Date` (each was a search of the list, and the list was copied to add
+    /// them). Nil when a header cannot be sent.
+    func encodeHead(_ response: HTTPResponse, for request: HTTPRequestHead, allocator: ByteBufferAllocator)
+        -> (buffer: ByteBuffer, keepAlive: Bool)? {
         let bodiless = !response.status.mayHaveResponseBody
         let bodyBytes = request.method == .HEAD || bodiless ? 0 : response.body.count
-        var writer = HeadWriter(buffer: context.channel.allocator.buffer(capacity: 256 + bodyBytes))
+        var writer = HeadWriter(buffer: allocator.buffer(capacity: 256 + bodyBytes))
         writer.statusLine(version: request.version, status: response.status)
-        for (name, value) in headers where !(bodiless && HeaderName(name) == .contentLength) { writer.add(name: name, value: value) }
+        var closes: Bool?
+        var connection: [String] = []
+        var hasDate = false
+        var hasHSTS = false
+        for header in response.headers {
+            guard HeaderValidation.isValid(header) else { return nil }
+            switch AnswerHeader(header.name) {
+            case .contentLength: continue
+            case .connection:
+                if closes == nil { closes = header.value.lowercased() == "close" }
+                connection.append(header.value)
+                continue
+            case .date: hasDate = true
+            case .strictTransportSecurity: hasHSTS = true
+            case .other: break
+            }
+            writer.add(name: header.name, value: header.value)
+        }
+        let keepAlive = request.isKeepAlive && closes != true
+        if !bodiless { writer.add(name: "content-length", value: String(response.body.count)) }
+        if !keepAlive {
+            writer.add(name: "connection", value: "close")
+        } else if request.version == .http1_0 {
+            // An HTTP/1.0 client keeps the connection only when the answer says so (ab -k, old proxies).
+            writer.add(name: "connection", value: "keep-alive")
+        } else {
+            for value in connection { writer.add(name: "connection", value: value) }
+        }
+        if let hsts = listener.hsts, !hasHSTS { writer.add(name: "strict-transport-security", value: hsts) }
+        if !hasDate { writer.add(name: "date", value: HTTPDate.current()) }
         writer.buffer.writeStaticString("\r\n")
         if bodyBytes > 0 { writer.buffer.writeBytes(response.body) }
+        return (writer.buffer, keepAlive)
+    }
+
+    func writeBytes(_ bytes: ByteBuffer, keepAlive: Bool, output: ChannelHandlerContext, context: ChannelHandlerContext) {
         responding = false
-        let done = output.writeAndFlush(NIOAny(writer.buffer))
+        let done = output.writeAndFlush(NIOAny(bytes))
         deadline?.answered()
         answered()
         finish(done, close: !keepAlive, channel: context.channel)
@@ -308,5 +348,21 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         channel.close(mode: .output, promise: shut)
         shut.futureResult.whenFailure { _ in channel.close(promise: nil) }
         channel.eventLoop.scheduleTask(in: TimeAmount.seconds(Int64(2))) { channel.close(promise: nil) }
+    }
+}
+
+/// The headers of our own answers that the head writer handles itself, told apart by length
+/// first (one byte comparison for most names).
+enum AnswerHeader {
+    case contentLength, connection, date, strictTransportSecurity, other
+
+    init(_ name: String) {
+        switch name.utf8.count {
+        case 14 where ASCII.equalsIgnoringCase(name, lowercase: "content-length"): self = .contentLength
+        case 10 where ASCII.equalsIgnoringCase(name, lowercase: "connection"): self = .connection
+        case 4 where ASCII.equalsIgnoringCase(name, lowercase: "date"): self = .date
+        case 25 where ASCII.equalsIgnoringCase(name, lowercase: "strict-transport-security"): self = .strictTransportSecurity
+        default: self = .other
+        }
     }
 }
