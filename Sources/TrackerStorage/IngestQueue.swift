@@ -48,7 +48,6 @@ public final class IngestQueue: Service, @unchecked Sendable {
                 commitDelay: Duration = .milliseconds(1), logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
         self.blockingSink = sink as? any BlockingEventSink
-        let logger = logger
         if let synced = sink as? any SeparatelySyncedSink, synced.syncsSeparately {
             let statistics = SyncFailures()
             separatelySynced = (synced, CommitSyncer(
