@@ -21,6 +21,23 @@ public enum ASCII {
         return start..<end
     }
 
+    /// The parts of `bytes` between `separator`s, in order, each as its range and the position of
+    /// its first `=` (nil without one); empty parts are skipped. Query strings (`&`) and Cookie
+    /// headers (`;`) are read this way, on the bytes.
+    public static func forEachPart(of bytes: UnsafeBufferPointer<UInt8>, separator: UInt8, _ body: (Range<Int>, Int?) -> Void) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            var equals: Int?
+            while end < bytes.count, bytes[end] != separator {
+                if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
+                end += 1
+            }
+            if end > start { body(start..<end, equals) }
+            start = end + 1
+        }
+    }
+
     /// ASCII lower case without Foundation; returns `text` itself when it has no upper case.
     public static func lowercased(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }

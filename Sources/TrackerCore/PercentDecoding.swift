@@ -41,19 +41,10 @@ public enum PercentDecoding {
         var query = query
         query.withUTF8 { bytes in
             var key: [UInt8] = []
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                var equals: Int?
-                while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
-                    if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
-                    end += 1
-                }
-                defer { start = end + 1 }
-                guard end > start else { continue }
+            ASCII.forEachPart(of: bytes, separator: UInt8(ascii: "&")) { part, equals in
                 key.removeAll(keepingCapacity: true)
-                decode(UnsafeBufferPointer(rebasing: bytes[start..<(equals ?? end)]), plusIsSpace: true, into: &key)
-                let value = equals.map { decode(UnsafeBufferPointer(rebasing: bytes[($0 + 1)..<end]), plusIsSpace: true) } ?? ""
+                decode(UnsafeBufferPointer(rebasing: bytes[part.lowerBound..<(equals ?? part.upperBound)]), plusIsSpace: true, into: &key)
+                let value = equals.map { decode(UnsafeBufferPointer(rebasing: bytes[($0 + 1)..<part.upperBound]), plusIsSpace: true) } ?? ""
                 key.withUnsafeBufferPointer { body($0, value) }
             }
         }

@@ -67,27 +67,15 @@ public struct HTTPRequest: Sendable {
                 }
                 func isWanted(_ range: Range<Int>) -> Bool {
                     guard let wanted else { return true }
-                    return wanted.contains { wanted in
-                        wanted.utf8.count == range.count && wanted.utf8.withContiguousStorageIfAvailable {
-                            $0.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range]))
-                        } ?? wanted.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range]))
-                    }
+                    return wanted.contains { $0.utf8.count == range.count && $0.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range])) }
                 }
-                var start = 0
-                while start < bytes.count {
-                    var end = start
-                    var equals: Int?
-                    while end < bytes.count, bytes[end] != UInt8(ascii: ";") {
-                        if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
-                        end += 1
-                    }
-                    defer { start = end + 1 }
-                    guard let equals else { continue }
-                    let nameRange = ASCII.trimmed(start..<equals, in: bytes)
-                    guard isWanted(nameRange) else { continue }
+                ASCII.forEachPart(of: bytes, separator: UInt8(ascii: ";")) { part, equals in
+                    guard let equals else { return }
+                    let nameRange = ASCII.trimmed(part.lowerBound..<equals, in: bytes)
+                    guard isWanted(nameRange) else { return }
                     let name = text(nameRange)
-                    guard result[name] == nil else { continue }
-                    var value = ASCII.trimmed((equals + 1)..<end, in: bytes)
+                    guard result[name] == nil else { return }
+                    var value = ASCII.trimmed((equals + 1)..<part.upperBound, in: bytes)
                     if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
                         value = (value.lowerBound + 1)..<(value.upperBound - 1)
                     }

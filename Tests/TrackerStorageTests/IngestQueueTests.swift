@@ -5,6 +5,19 @@ import TrackerCore
 import TrackerStorage
 import TrackerTesting
 
+/// Queues `count` events, closes the queue, runs it until drained; the events acknowledged by then.
+func acknowledgedWhenClosedAfterQueueing(_ count: Int, _ queue: IngestQueue) async throws -> Int {
+    let acknowledged = Atomic<Int>(0)
+    for i in 0..<count {
+        queue.submit([EventBuilder.event(i)]) { result in
+            if case .success = result { acknowledged.wrappingAdd(1, ordering: .relaxed) }
+        }
+    }
+    queue.close()
+    try await queue.run()
+    return acknowledged.load(ordering: .relaxed)
+}
+
 /// A sink that records each batch and can be held or made to fail: it wraps the reference store,
 /// so what it stores is really stored.
 final class RecordingSink: EventSink {
@@ -83,15 +96,7 @@ final class RecordingSink: EventSink {
     @Test func closingDrainsWhatWasQueuedThenRefusesNewWork() async throws {
         let sink = RecordingSink()
         let queue = IngestQueue(sink: sink, sinkName: "test")
-        let acknowledged = Atomic<Int>(0)
-        for i in 0..<50 {
-            queue.submit([EventBuilder.event(i)]) { result in
-                if case .success = result { acknowledged.wrappingAdd(1, ordering: .relaxed) }
-            }
-        }
-        queue.close()
-        try await queue.run()
-        #expect(acknowledged.load(ordering: .relaxed) == 50)
+        #expect(try await acknowledgedWhenClosedAfterQueueing(50, queue) == 50)
         #expect(try await sink.store.count(EventQuery()) == 50)
         await #expect(throws: StorageError.unavailable("the server is shutting down")) {
             try await queue.submit([EventBuilder.event(100)])
@@ -206,15 +211,7 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
     @Test func closingSyncsAndAnswersEverythingBeforeRunReturns() async throws {
         let sink = SyncedRecordingSink()
         let queue = IngestQueue(sink: sink, sinkName: "test")
-        let acknowledged = Atomic<Int>(0)
-        for i in 0..<50 {
-            queue.submit([EventBuilder.event(i)]) { result in
-                if case .success = result { acknowledged.wrappingAdd(1, ordering: .relaxed) }
-            }
-        }
-        queue.close()
-        try await queue.run()
-        #expect(acknowledged.load(ordering: .relaxed) == 50)
+        #expect(try await acknowledgedWhenClosedAfterQueueing(50, queue) == 50)
         #expect(sink.steps.withLock { $0.last } == .syncEnded)
     }
 }
