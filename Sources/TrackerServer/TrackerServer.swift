@@ -195,7 +195,7 @@ public final class TrackerServer: Sendable {
                                          maxDatabaseBytes: configuration.maxDatabaseBytes,
                                          cacheBytes: configuration.databaseCacheBytes ?? SQLiteEventStore.defaultCacheBytes)
         return Backend(store: store, ingestSink: store, name: "sqlite", sessions: try await store.recentSessions(since: since),
-                       services: [CheckpointService(store: store, interval: .seconds(1), logger: logger)], deliveries: [])
+                       services: [CheckpointService(store: store, interval: CheckpointService.interval, logger: logger)], deliveries: [])
     }
 
     /// Where links, API keys and shortener accounts live: the event store when it keeps them (every

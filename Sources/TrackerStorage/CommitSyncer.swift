@@ -21,13 +21,14 @@ public protocol SeparatelySyncedSink: BlockingEventSink {
 final class CommitSyncer: @unchecked Sendable {
     typealias Batch = [IngestQueue.Submission]
     let sync: () -> Result<Void, StorageError>
-    let onResult: (Result<Void, StorageError>) -> Void
+    /// Told each fsync's result and how long it took.
+    let onResult: (Result<Void, StorageError>, Duration) -> Void
     private let condition = NSCondition()
     private var waiting: [Batch] = []
     private var finishing = false
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>) -> Void) {
+    init(sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>, Duration) -> Void) {
         self.sync = sync
         self.onResult = onResult
     }
@@ -70,8 +71,9 @@ final class CommitSyncer: @unchecked Sendable {
             let batches = waiting
             waiting = []
             condition.unlock()
+            let started = ContinuousClock.now
             let result = sync()
-            onResult(result)
+            onResult(result, ContinuousClock.now - started)
             for batch in batches {
                 for submission in batch { submission.completion(result) }
             }

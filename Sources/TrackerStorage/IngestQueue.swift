@@ -41,6 +41,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
     /// The commit thread waits for a first event (not for company): only then must a submit wake it.
     private var idle = false
     private var statistics = IngestStats()
+    let slow: SlowOperations
     /// Failed fsyncs of a separately synced sink, counted on the sync thread.
     let syncFailures: SyncFailures?
 
@@ -48,12 +49,15 @@ public final class IngestQueue: Service, @unchecked Sendable {
                 commitDelay: Duration = .milliseconds(1), logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
         self.blockingSink = sink as? any BlockingEventSink
+        let slow = SlowOperations(logger: logger)
+        self.slow = slow
         if let synced = sink as? any SeparatelySyncedSink, synced.syncsSeparately {
             let statistics = SyncFailures()
             separatelySynced = (synced, CommitSyncer(
                 sync: { Result { () throws(StorageError) in try synced.syncCommitted() } },
-                onResult: { result in
+                onResult: { result, elapsed in
                     if case .failure(let error) = result { logger.error("fsync after a commit failed: \(error)") }
+                    slow.note("fsync", "an fsync of the log", took: elapsed)
                     statistics.record(failed: (try? result.get()) == nil)
                 }))
             syncFailures = statistics
@@ -146,6 +150,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
             let result = store(events)
             if case .failure(let error) = result { logger.error("commit of \(events.count) events failed: \(error)") }
             let elapsed = ContinuousClock.now - started
+            slow.note("commit", "a commit of \(events.count) events", took: elapsed)
             locked { statistics.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
             if case .success = result, let separatelySynced {
                 separatelySynced.syncer.enqueue(batch)
