@@ -3,27 +3,9 @@ public enum PercentDecoding {
     /// Decodes `%XX` (and `+` as space when `plusIsSpace`); invalid escapes are kept literally,
     /// invalid UTF-8 is repaired, so a hostile URL never fails the request.
     public static func decode(_ text: Substring, plusIsSpace: Bool) -> String {
-        let utf8 = text.utf8
-        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
-            return String(text)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
-        var i = utf8.startIndex
-        while i != utf8.endIndex {
-            let b = utf8[i]
-            if b == UInt8(ascii: "%"),
-               let h1 = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex), h1 != utf8.endIndex,
-               let h2 = utf8.index(h1, offsetBy: 1, limitedBy: utf8.endIndex), h2 != utf8.endIndex,
-               let hi = ASCII.hexValue(utf8[h1]), let lo = ASCII.hexValue(utf8[h2]) {
-                out.append(hi << 4 | lo)
-                i = utf8.index(after: h2)
-                continue
-            }
-            out.append(plusIsSpace && b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
-            i = utf8.index(after: i)
-        }
-        return String(decoding: out, as: UTF8.self)
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode($0, plusIsSpace: plusIsSpace) }) { return decoded }
+        var copy = String(text)
+        return copy.withUTF8 { decode($0, plusIsSpace: plusIsSpace) }
     }
 
     /// `a=1&b=2` → ordered pairs; a key without `=` has an empty value. Split on the bytes, as
@@ -50,7 +32,7 @@ public enum PercentDecoding {
         }
     }
 
-    /// `decode` on bytes already known to be UTF-8 (a String's).
+    /// `decode` on bytes already known to be UTF-8 (a String's): the one decoding loop.
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool) -> String {
         guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(decoding: bytes, as: UTF8.self)

@@ -193,14 +193,8 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         responding = true
         let keepAlive = request.isKeepAlive && response.headers.first(name: "connection")?.lowercased() != "close"
         var headers = response.headers
-        headers.replaceOrAdd(name: "content-length", value: String(response.file?.length ?? response.body.count))
-        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
-        // An HTTP/1.0 client keeps the connection only when the answer says so (ab -k, old proxies).
-        else if request.version == .http1_0 { headers.replaceOrAdd(name: "connection", value: "keep-alive") }
-        if let hsts = listener.hsts, !headers.contains(name: "strict-transport-security") {
-            headers.add(name: "strict-transport-security", value: hsts)
-        }
-        if !headers.contains(name: "date") { headers.add(name: "date", value: HTTPDate.current()) }
+        addFraming(to: &headers, for: request, keepAlive: keepAlive, length: response.file?.length ?? response.body.count,
+                   keptConnection: [], hasHSTS: headers.contains(name: "strict-transport-security"), hasDate: headers.contains(name: "date"))
         // Logged before the bytes leave, so lines follow the order in which clients got answers.
         if let accessLog { log(accessLog, request, response, context) }
         let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
@@ -256,20 +250,29 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             writer.add(name: header.name, value: header.value)
         }
         let keepAlive = request.isKeepAlive && closes != true
-        if !bodiless { writer.add(name: "content-length", value: String(response.body.count)) }
-        if !keepAlive {
-            writer.add(name: "connection", value: "close")
-        } else if request.version == .http1_0 {
-            // An HTTP/1.0 client keeps the connection only when the answer says so (ab -k, old proxies).
-            writer.add(name: "connection", value: "keep-alive")
-        } else {
-            for value in connection { writer.add(name: "connection", value: value) }
-        }
-        if let hsts = listener.hsts, !hasHSTS { writer.add(name: "strict-transport-security", value: hsts) }
-        if !hasDate { writer.add(name: "date", value: HTTPDate.current()) }
+        addFraming(to: &writer, for: request, keepAlive: keepAlive, length: bodiless ? nil : response.body.count,
+                   keptConnection: connection, hasHSTS: hasHSTS, hasDate: hasDate)
         writer.buffer.writeStaticString("\r\n")
         if bodyBytes > 0 { writer.buffer.writeBytes(response.body) }
         return (writer.buffer, keepAlive)
+    }
+
+    /// What every answer's head gets besides its own headers, whichever way it is written: its
+    /// length (nil: none), `Connection` as both sides want it (the answer's own values kept when
+    /// neither closes), HSTS on a TLS listener and `Date`, each unless the answer has its own.
+    func addFraming<Sink: HeaderSink>(to sink: inout Sink, for request: HTTPRequestHead, keepAlive: Bool, length: Int?,
+                                      keptConnection: [String], hasHSTS: Bool, hasDate: Bool) {
+        if let length { sink.set(name: "content-length", value: String(length)) }
+        if !keepAlive {
+            sink.set(name: "connection", value: "close")
+        } else if request.version == .http1_0 {
+            // An HTTP/1.0 client keeps the connection only when the answer says so (ab -k, old proxies).
+            sink.set(name: "connection", value: "keep-alive")
+        } else {
+            for value in keptConnection { sink.add(name: "connection", value: value) }
+        }
+        if let hsts = listener.hsts, !hasHSTS { sink.add(name: "strict-transport-security", value: hsts) }
+        if !hasDate { sink.add(name: "date", value: HTTPDate.current()) }
     }
 
     func writeBytes(_ bytes: ByteBuffer, keepAlive: Bool, output: ChannelHandlerContext, context: ChannelHandlerContext) {

@@ -67,10 +67,7 @@ enum SQLiteRollupWriter {
             visitor.bind(5, Int64(span.count))
             text.add(6, span.uid)
             text.add(7, span.first[.url])
-            text.add(8, span.first[.last])
-            text.add(9, span.first[.source])
-            text.add(10, span.first[.medium])
-            text.add(11, span.first[.campaign])
+            addAcquisition(of: span.first, from: 8, to: text)
             text.add(12, span.first[.country])
             _ = try text.step(visitor)
         }
@@ -84,10 +81,7 @@ enum SQLiteRollupWriter {
             session.bind(6, Int64(span.count))
             text.add(7, span.first[.url])
             text.add(8, span.last[.url])
-            text.add(9, span.first[.last])
-            text.add(10, span.first[.source])
-            text.add(11, span.first[.medium])
-            text.add(12, span.first[.campaign])
+            addAcquisition(of: span.first, from: 9, to: text)
             _ = try text.step(session)
         }
         let daily = statements.dailyEvents
@@ -107,8 +101,12 @@ enum SQLiteRollupWriter {
         }
     }
 
-    static func step(_ statement: SQLiteStatement) throws(StorageError) {
-        defer { statement.reset() }
-        _ = try statement.step()
+    /// How a visitor or session came: `referrer, source, medium, campaign`, four columns in a row
+    /// in both tables, from its first event.
+    static func addAcquisition(of event: Event, from parameter: Int32, to text: BoundText) {
+        text.add(parameter, event[.last])
+        text.add(parameter + 1, event[.source])
+        text.add(parameter + 2, event[.medium])
+        text.add(parameter + 3, event[.campaign])
     }
 }

@@ -23,4 +23,33 @@ import Testing
             #expect(pairs.map(\.0) == expected.map(\.0) && pairs.map(\.1) == expected.map(\.1), "\(query)")
         }
     }
+
+    /// Against a plain decoder written here, on 3 000 random texts: valid and invalid escapes,
+    /// escapes at the end, `+` both ways, non-ASCII, escaped bytes that are not UTF-8 (repaired).
+    @Test func decodingAgreesWithAPlainDecoder() {
+        func reference(_ text: String, _ plusIsSpace: Bool) -> String {
+            let bytes = Array(text.utf8)
+            var out: [UInt8] = []
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == 37, i + 2 < bytes.count, let value = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16),
+                   bytes[(i + 1)...(i + 2)].allSatisfy({ $0 != 43 && $0 != 45 }) {
+                    out.append(value)
+                    i += 3
+                } else {
+                    out.append(plusIsSpace && bytes[i] == 43 ? 32 : bytes[i])
+                    i += 1
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+        let pieces = ["%41", "%", "%4", "%zz", "%+1", "%-1", "+", "a", "é", "%C3%A9", "%FF", "%c3", "%a9", " ", "%25"]
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...8)).map { _ in pieces.randomElement()! }.joined()
+            for plus in [true, false] {
+                #expect(PercentDecoding.decode(Substring(text), plusIsSpace: plus) == reference(text, plus), "\(text)")
+                #expect(PercentDecoding.decode(text.dropFirst(), plusIsSpace: plus) == reference(String(text.dropFirst()), plus), "\(text)")
+            }
+        }
+    }
 }
