@@ -9,7 +9,11 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
 
+    /// Process-wide settings, applied once before the first connection opens.
+    private static let configured: Void = { _ = tracker_sqlite3_disable_memory_statistics() }()
+
     init(path: String) throws(StorageError) {
+        Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)

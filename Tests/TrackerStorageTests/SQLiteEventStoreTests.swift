@@ -76,6 +76,17 @@ import TrackerTesting
         }
     }
 
+
+    /// SQLite counts no allocations (each count took a process-wide lock): with its statistics
+    /// off, the memory it reports in use stays zero while a store writes.
+    @Test func sqliteKeepsNoMemoryStatistics() async throws {
+        let directory = TemporaryDirectory("sqlite-memstatus")
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(path: directory.file("tracker.sqlite"))
+        try await store.append([Event(eid: "memstatus", created: Date(), text: [.url: String(repeating: "x", count: 5000)])])
+        #expect(sqlite3_memory_used() == 0)
+        #expect(try await store.count(EventQuery()) == 1)
+    }
     /// Text of every kind comes back byte for byte, a NUL included (it once cut the value short).
     @Test func textOfAnyKindIsStoredExactly() async throws {
         let directory = TemporaryDirectory("sqlite-text")
