@@ -9,8 +9,8 @@ enum EventRowMapping {
         + NumericField.allCases.map(\.rawValue)
         + ["params", "nparams"]
 
-    static let insertSQL = "INSERT OR IGNORE INTO events (\(columns.joined(separator: ", "))) VALUES ("
-        + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+    /// The insert up to its VALUES: rows are added by `RowChunks`, `columns.count` parameters each.
+    static let insertHead = "INSERT OR IGNORE INTO events (\(columns.joined(separator: ", ")))"
 
     static let selectList = columns.joined(separator: ", ")
 
@@ -22,20 +22,20 @@ enum EventRowMapping {
 
     /// Binds only the fields the event has (the statement's bindings are NULL after each reset):
     /// numbers directly, text into `text`, whose `step` binds it and runs the statement.
-    static func bind(_ event: Event, to statement: SQLiteStatement, text: BoundText) {
-        text.add(1, event.eid)
-        text.add(2, Timestamp.format(event.created))
-        statement.bind(3, Int64(event.isServer ? 1 : 0))
-        for (field, value) in event.text { text.add(textParameter(field), value) }
+    static func bind(_ event: Event, to statement: SQLiteStatement, text: BoundText, offset: Int32 = 0) {
+        text.add(offset + 1, event.eid)
+        text.add(offset + 2, Timestamp.format(event.created))
+        statement.bind(offset + 3, Int64(event.isServer ? 1 : 0))
+        for (field, value) in event.text { text.add(offset + textParameter(field), value) }
         for (field, value) in event.numbers {
             if field.isInteger {
-                statement.bind(numberParameter(field), Int64(exactly: value.rounded(.towardZero)) ?? 0)
+                statement.bind(offset + numberParameter(field), Int64(exactly: value.rounded(.towardZero)) ?? 0)
             } else {
-                statement.bind(numberParameter(field), value)
+                statement.bind(offset + numberParameter(field), value)
             }
         }
-        if !event.params.isEmpty { text.add(paramsParameter) { JSONWriter.write(event.params, into: &$0) } }
-        if !event.nparams.isEmpty { text.add(paramsParameter + 1) { JSONWriter.write(event.nparams, into: &$0) } }
+        if !event.params.isEmpty { text.add(offset + paramsParameter) { JSONWriter.write(event.params, into: &$0) } }
+        if !event.nparams.isEmpty { text.add(offset + paramsParameter + 1) { JSONWriter.write(event.nparams, into: &$0) } }
     }
 
     static func read(_ statement: SQLiteStatement) -> Event {

@@ -121,6 +121,9 @@ final class SQLiteStatement {
         }
     }
 
+    /// Rows changed by the statement's last run (ignored duplicates not counted).
+    var changes: Int { Int(sqlite3_changes(sqlite3_db_handle(handle))) }
+
     func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)

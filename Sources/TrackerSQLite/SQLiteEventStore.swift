@@ -113,10 +113,20 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
             var rollups = RollupBatch(capacity: events.count)
-            for event in events {
-                EventRowMapping.bind(event, to: statements.insert, text: statements.text)
-                _ = try statements.text.step(statements.insert)
-                if connection.changes == 1 { rollups.add(event) }
+            let text = statements.text
+            try statements.insert.write(events, text: text) { event, at, statement in
+                EventRowMapping.bind(event, to: statement, text: text, offset: at)
+            } done: { (chunk, inserted) throws(StorageError) in
+                // Only inserted events count in the rollups: a replayed one (same eid) is counted once.
+                if inserted == chunk.count {
+                    for event in chunk { rollups.add(event) }
+                } else if inserted > 0 {
+                    var new = try Self.lastInsertedIDs(inserted, connection: connection)
+                    for event in chunk where new[event.eid].map({ $0 > 0 }) == true {
+                        new[event.eid]! -= 1
+                        rollups.add(event)
+                    }
+                }
             }
             try SQLiteRollupWriter.write(rollups, statements)
             try connection.execute("COMMIT")
@@ -124,6 +134,18 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
             try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// The eids of the last `count` rows inserted, with how often each occurs (a chunk may hold
+    /// an eid twice: only its first row is inserted). New rows take the highest seq, so within
+    /// the writer's transaction they are the last `count` rows; asked only when a chunk held
+    /// duplicates, rare (a replay).
+    static func lastInsertedIDs(_ count: Int, connection: SQLiteConnection) throws(StorageError) -> [String: Int] {
+        let statement = try connection.prepare("SELECT eid FROM events ORDER BY seq DESC LIMIT ?")
+        statement.bind(1, Int64(count))
+        var ids: [String: Int] = [:]
+        while try statement.step() { ids[statement.text(0) ?? "", default: 0] += 1 }
+        return ids
     }
 
     /// The log size (in frames: 16 MiB of 4 KiB pages) past which a checkpoint restarts it.

@@ -4,28 +4,29 @@ import TrackerStorage
 
 /// The writer connection's prepared statements, used only on its queue.
 final class WriterStatements: @unchecked Sendable {
-    let insert: SQLiteStatement
+    let insert: RowChunks
     /// The buffer every statement's text is bound from (emptied by each `step`).
     let text = BoundText()
-    let visitor: SQLiteStatement
-    let session: SQLiteStatement
-    let dailyEvents: SQLiteStatement
-    let dailyVisitor: SQLiteStatement
+    let visitor: RowChunks
+    let session: RowChunks
+    let dailyEvents: RowChunks
+    let dailyVisitor: RowChunks
 
     init(_ connection: SQLiteConnection) throws(StorageError) {
-        insert = try connection.prepare(EventRowMapping.insertSQL, persistent: true)
-        visitor = try connection.prepare(SQLiteRollupWriter.visitorSQL, persistent: true)
-        session = try connection.prepare(SQLiteRollupWriter.sessionSQL, persistent: true)
-        dailyEvents = try connection.prepare(SQLiteRollupWriter.dailyEventsSQL, persistent: true)
-        dailyVisitor = try connection.prepare(SQLiteRollupWriter.dailyVisitorSQL, persistent: true)
+        insert = try RowChunks(connection, head: EventRowMapping.insertHead, width: EventRowMapping.columns.count)
+        visitor = try RowChunks(connection, head: SQLiteRollupWriter.visitorHead, width: 12, tail: SQLiteRollupWriter.visitorTail)
+        session = try RowChunks(connection, head: SQLiteRollupWriter.sessionHead, width: 12, tail: SQLiteRollupWriter.sessionTail)
+        dailyEvents = try RowChunks(connection, head: SQLiteRollupWriter.dailyEventsHead, width: 4, tail: SQLiteRollupWriter.dailyEventsTail)
+        dailyVisitor = try RowChunks(connection, head: SQLiteRollupWriter.dailyVisitorHead, width: 3)
     }
 }
 
 /// Writes a `RollupBatch` as upserts that merge with what earlier batches stored.
 enum SQLiteRollupWriter {
-    static let visitorSQL = """
-        INSERT INTO visitors (hhash, vid, first_seen, last_seen, events, uid, first_url, referrer, source, medium, campaign, country)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    // Upserts of several rows (`RowChunks`): a batch's keys are distinct, so no row of one
+    // statement conflicts with another of the same statement, only with what is stored.
+    static let visitorHead = "INSERT INTO visitors (hhash, vid, first_seen, last_seen, events, uid, first_url, referrer, source, medium, campaign, country)"
+    static let visitorTail = """
         ON CONFLICT (hhash, vid) DO UPDATE SET
             first_url = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_url ELSE first_url END,
             referrer = CASE WHEN excluded.first_seen < first_seen THEN excluded.referrer ELSE referrer END,
@@ -35,9 +36,8 @@ enum SQLiteRollupWriter {
             uid = coalesce(excluded.uid, uid)
         """
 
-    static let sessionSQL = """
-        INSERT INTO sessions (hhash, sid, vid, started, ended, events, entry_url, exit_url, referrer, source, medium, campaign)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    static let sessionHead = "INSERT INTO sessions (hhash, sid, vid, started, ended, events, entry_url, exit_url, referrer, source, medium, campaign)"
+    static let sessionTail = """
         ON CONFLICT (hhash, sid) DO UPDATE SET
             exit_url = CASE WHEN excluded.ended >= ended THEN coalesce(excluded.exit_url, exit_url) ELSE exit_url END,
             entry_url = CASE WHEN excluded.started < started THEN excluded.entry_url ELSE entry_url END,
@@ -46,58 +46,50 @@ enum SQLiteRollupWriter {
             events = events + excluded.events
         """
 
-    static let dailyEventsSQL = """
-        INSERT INTO daily_events (hhash, day, ename, events) VALUES (?1, ?2, ?3, ?4)
-        ON CONFLICT (hhash, day, ename) DO UPDATE SET events = events + excluded.events
-        """
+    static let dailyEventsHead = "INSERT INTO daily_events (hhash, day, ename, events)"
+    static let dailyEventsTail = "ON CONFLICT (hhash, day, ename) DO UPDATE SET events = events + excluded.events"
 
-    static let dailyVisitorSQL = "INSERT OR IGNORE INTO daily_visitors (hhash, day, vid) VALUES (?1, ?2, ?3)"
+    static let dailyVisitorHead = "INSERT OR IGNORE INTO daily_visitors (hhash, day, vid)"
 
     /// Values are bound with their own types, not through an array of existentials, and text from
     /// one buffer (`BoundText`): this runs for every new visitor, session and day on the commit
     /// thread.
     static func write(_ batch: RollupBatch, _ statements: WriterStatements) throws(StorageError) {
         let text = statements.text
-        let visitor = statements.visitor
-        for (key, span) in batch.visitors {
-            text.add(1, key.site)
-            text.add(2, key.vid)
-            text.add(3, Timestamp.format(span.first.created))
-            text.add(4, Timestamp.format(span.last.created))
-            visitor.bind(5, Int64(span.count))
-            text.add(6, span.uid)
-            text.add(7, span.first[.url])
-            addAcquisition(of: span.first, from: 8, to: text)
-            text.add(12, span.first[.country])
-            _ = try text.step(visitor)
+        try statements.visitor.write(Array(batch.visitors), text: text) { entry, at, statement in
+            let (key, span) = entry
+            text.add(at + 1, key.site)
+            text.add(at + 2, key.vid)
+            text.add(at + 3, Timestamp.format(span.first.created))
+            text.add(at + 4, Timestamp.format(span.last.created))
+            statement.bind(at + 5, Int64(span.count))
+            text.add(at + 6, span.uid)
+            text.add(at + 7, span.first[.url])
+            addAcquisition(of: span.first, from: at + 8, to: text)
+            text.add(at + 12, span.first[.country])
         }
-        let session = statements.session
-        for (key, span) in batch.sessions {
-            text.add(1, key.site)
-            text.add(2, key.sid)
-            text.add(3, span.first[.vid])
-            text.add(4, Timestamp.format(span.first.created))
-            text.add(5, Timestamp.format(span.last.created))
-            session.bind(6, Int64(span.count))
-            text.add(7, span.first[.url])
-            text.add(8, span.last[.url])
-            addAcquisition(of: span.first, from: 9, to: text)
-            _ = try text.step(session)
+        try statements.session.write(Array(batch.sessions), text: text) { entry, at, statement in
+            let (key, span) = entry
+            text.add(at + 1, key.site)
+            text.add(at + 2, key.sid)
+            text.add(at + 3, span.first[.vid])
+            text.add(at + 4, Timestamp.format(span.first.created))
+            text.add(at + 5, Timestamp.format(span.last.created))
+            statement.bind(at + 6, Int64(span.count))
+            text.add(at + 7, span.first[.url])
+            text.add(at + 8, span.last[.url])
+            addAcquisition(of: span.first, from: at + 9, to: text)
         }
-        let daily = statements.dailyEvents
-        for (key, count) in batch.dailyEvents {
-            text.add(1, key.site)
-            text.add(2, key.day)
-            text.add(3, key.name)
-            daily.bind(4, Int64(count))
-            _ = try text.step(daily)
+        try statements.dailyEvents.write(Array(batch.dailyEvents), text: text) { entry, at, statement in
+            text.add(at + 1, entry.key.site)
+            text.add(at + 2, entry.key.day)
+            text.add(at + 3, entry.key.name)
+            statement.bind(at + 4, Int64(entry.value))
         }
-        let dailyVisitor = statements.dailyVisitor
-        for key in batch.dailyVisitors {
-            text.add(1, key.site)
-            text.add(2, key.day)
-            text.add(3, key.vid)
-            _ = try text.step(dailyVisitor)
+        try statements.dailyVisitor.write(Array(batch.dailyVisitors), text: text) { key, at, _ in
+            text.add(at + 1, key.site)
+            text.add(at + 2, key.day)
+            text.add(at + 3, key.vid)
         }
     }
 

@@ -156,6 +156,34 @@ import TrackerTesting
         #expect(try query(path, "SELECT count(*) FROM daily_visitors") == ["2"])
     }
 
+    /// Batches are written several rows per statement (chunks of 16, 4 and 1): a chunk in which
+    /// some rows are replays, or the same eid twice, still counts each new event once, in the
+    /// events table and in every rollup, checked against counts made from the distinct events.
+    @Test func chunkedWritesCountEachNewEventOnce() async throws {
+        let directory = TemporaryDirectory("sqlite-chunks")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let store = try SQLiteEventStore(path: path)
+        let all = (1...60).map { EventBuilder.event($0, at: Double($0), vid: "v\($0 % 7)", sid: "s\($0 % 11)") }
+        let first = Array(all[0..<23])
+        // Old and new interleaved, one new event twice in a row, then a chunk of only replays.
+        var second: [Event] = []
+        for (old, new) in zip(all[0..<20], all[23..<43]) { second += [old, new] }
+        second.insert(all[24], at: 5)
+        second += Array(all[0..<16])
+        try await store.append(first)
+        try await store.append(second)
+        try await store.append(Array(all[43...]) + Array(all[43...]))
+        #expect(try query(path, "SELECT count(*) FROM events") == ["\(all.count)"])
+        #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["\(all.count)"])
+        func counts(_ field: EventField) -> [String] {
+            Dictionary(grouping: all) { $0[field]! }.map { "\($0.key):\($0.value.count)" }.sorted()
+        }
+        #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY 1") == counts(.vid))
+        #expect(try query(path, "SELECT sid || ':' || events FROM sessions ORDER BY 1") == counts(.sid))
+        #expect(try query(path, "SELECT count(*) FROM daily_visitors") == ["7"])
+    }
+
     /// Commits land while checkpoints run, as in a server under load. A PASSIVE checkpoint alone
     /// never found the log fully copied, so the log was never restarted and only grew (600 MB in
     /// a minute of benchmark); now it is written from its start again after a checkpoint.
