@@ -49,8 +49,12 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.accessLog = accessLog
     }
 
+    /// The connection's event loop as the ingest queue's completion executor.
+    var completions: LoopCompletions?
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        completions = LoopCompletions.of(context.eventLoop)
         bytesOutput = try? context.pipeline.syncOperations.context(handlerType: HeaderDeadlineHandler.self)
     }
 
@@ -160,8 +164,9 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 write(response, for: head, context: context)
                 return
             }
-            let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body,
+            var request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body,
                                       peerIP: peerIP(context), isTLS: listener.secure)
+            request.completionExecutor = completions
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             responder.respond(to: request) { response in

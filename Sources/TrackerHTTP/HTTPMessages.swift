@@ -1,6 +1,7 @@
 import NIOCore
 import TrackerCore
 import NIOHTTP1
+import TrackerStorage
 
 /// A fully read request, as the route handlers see it.
 public struct HTTPRequest: Sendable {
@@ -14,6 +15,9 @@ public struct HTTPRequest: Sendable {
     public var peerIP: String?
     /// Whether the request came over TLS to this server (not what a proxy in front says).
     public var isTLS: Bool
+    /// Where work that finishes this request on another thread hands its result back: the
+    /// connection's event loop (nil outside a server, as in tests of the routes).
+    public var completionExecutor: (any CompletionExecutor)?
 
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = [:], body: [UInt8] = [], peerIP: String? = nil,
                 isTLS: Bool = false) {

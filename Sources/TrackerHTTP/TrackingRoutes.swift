@@ -52,7 +52,7 @@ extension TrackerApplication {
             return answer(.rejected(error))
         }
         let cookie = events.first(where: \.setsVisitorCookie)?.event[.vid]
-        ingest.submit(events.map(\.event)) { [self] result in
+        ingest.submit(events.map(\.event), on: request.completionExecutor) { [self] result in
             switch result {
             case .success:
                 drops.countAccepted(events.count)

@@ -74,10 +74,16 @@ final class CommitSyncer: @unchecked Sendable {
             let started = ContinuousClock.now
             let result = sync()
             onResult(result, ContinuousClock.now - started)
-            for batch in batches {
-                for submission in batch { submission.completion(result) }
-            }
+            Self.complete(batches, with: result)
         }
+    }
+}
+
+extension CommitSyncer {
+    /// One fsync's batches completed together: their completions bound to one event loop go to
+    /// it in one task.
+    static func complete(_ batches: [Batch], with result: Result<Void, StorageError>) {
+        IngestQueue.complete(batches.count == 1 ? batches[0] : batches.flatMap { $0 }, with: result)
     }
 }
 

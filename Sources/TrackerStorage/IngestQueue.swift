@@ -22,6 +22,8 @@ public final class IngestQueue: Service, @unchecked Sendable {
     struct Submission {
         let events: [Event]
         let completion: Completion
+        /// Where the completion runs; nil: on the thread that finished the batch.
+        var executor: (any CompletionExecutor)?
     }
 
     let sink: any EventSink
@@ -73,8 +75,9 @@ public final class IngestQueue: Service, @unchecked Sendable {
     }
 
     /// Queues events for the next commit. Fails at once when the queue is closed or full, so the
-    /// caller can answer 503 instead of waiting.
-    public func submit(_ events: [Event], completion: @escaping Completion) {
+    /// caller can answer 503 instead of waiting. With an executor the completion runs there (a
+    /// refusal's at once, on the caller's thread).
+    public func submit(_ events: [Event], on executor: (any CompletionExecutor)? = nil, completion: @escaping Completion) {
         condition.lock()
         let refusal: StorageError?
         if closed {
@@ -85,7 +88,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
         } else {
             refusal = nil
             if pending.isEmpty { oldestArrival = DispatchTime.now().uptimeNanoseconds }
-            pending.append(Submission(events: events, completion: completion))
+            pending.append(Submission(events: events, completion: completion, executor: executor))
             pendingEvents += events.count
             if idle || pendingEvents >= policy.maxBatchEvents { condition.signal() }
         }
@@ -155,7 +158,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
             if case .success = result, let separatelySynced {
                 separatelySynced.syncer.enqueue(batch)
             } else {
-                for submission in batch { submission.completion(result) }
+                Self.complete(batch, with: result)
             }
         }
         separatelySynced?.syncer.finish()

@@ -215,3 +215,44 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
         #expect(sink.steps.withLock { $0.last } == .syncEnded)
     }
 }
+
+/// Records each hand-over and runs the completions on a queue of its own, as an event loop would.
+final class RecordingExecutor: CompletionExecutor {
+    let calls = Mutex<[Int]>([])
+    let queue = DispatchQueue(label: "recording-executor")
+
+    func complete(_ completions: [IngestQueue.Completion], with result: Result<Void, StorageError>) {
+        calls.withLock { $0.append(completions.count) }
+        queue.async { for completion in completions { completion(result) } }
+    }
+}
+
+@Suite struct CompletionExecutorTests {
+    /// One batch's completions reach each executor in one call, in the order submitted; those
+    /// without an executor run directly. For a sink that syncs apart (the sync thread completes)
+    /// and one that does not (the commit thread does).
+    @Test(arguments: [true, false])
+    func aBatchsCompletionsReachEachExecutorInOneCall(separateSync: Bool) async throws {
+        let sink: any EventSink = separateSync ? SyncedRecordingSink() : RecordingSink()
+        let queue = IngestQueue(sink: sink, sinkName: "test")
+        let executors = [RecordingExecutor(), RecordingExecutor()]
+        let order = Mutex<[Int: [Int]]>([:])  // executor (2: none) → events in the order completed
+        let done = Atomic<Int>(0)
+        for i in 0..<35 {
+            let which = i < 30 ? i % 2 : 2
+            queue.submit([EventBuilder.event(i)], on: which < 2 ? executors[which] : nil) { result in
+                #expect((try? result.get()) != nil)
+                order.withLock { $0[which, default: []].append(i) }
+                done.wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+        queue.close()
+        try await queue.run()
+        for _ in 0..<2000 where done.load(ordering: .relaxed) < 35 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(executors.map { $0.calls.withLock { $0 } } == [[15], [15]])
+        let completed = order.withLock { $0 }
+        #expect(completed[0] == Array(stride(from: 0, to: 30, by: 2)))
+        #expect(completed[1] == Array(stride(from: 1, to: 30, by: 2)))
+        #expect(completed[2] == Array(30..<35))
+    }
+}
