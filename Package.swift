@@ -33,6 +33,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "SQLite3", path: "Sources/SQLite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // A VFS shim in C: SQLite's VFS is a C struct of function pointers it calls for every
+        // file operation, which Swift could fill only through @convention(c) thunks.
+        .target(name: "CSQLiteWAL", dependencies: ["SQLite3"]),
         .target(
             name: "TrackerCore",
             dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto"),
@@ -61,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "TrackerSQLite",
-            dependencies: ["TrackerStorage", "TrackerCore", "SQLite3"],
+            dependencies: ["TrackerStorage", "TrackerCore", "SQLite3", "CSQLiteWAL"],
             resources: [.embedInCode("Migrations")],
             swiftSettings: hotPath
         ),

@@ -10,9 +10,10 @@ final class ConfinedConnection: @unchecked Sendable {
     private let queue: DispatchQueue
     private let connection: SQLiteConnection
 
-    init(path: String, label: String, setup: (SQLiteConnection) throws(StorageError) -> Void) throws(StorageError) {
+    init(path: String, label: String, coalescingLog: Bool = false,
+         setup: (SQLiteConnection) throws(StorageError) -> Void) throws(StorageError) {
         queue = DispatchQueue(label: label)
-        let connection = try SQLiteConnection(path: path)
+        let connection = try SQLiteConnection(path: path, coalescingLog: coalescingLog)
         try setup(connection)
         self.connection = connection
     }

@@ -2,6 +2,7 @@ import Foundation
 import TrackerCore
 import TrackerStorage
 import SQLite3
+import CSQLiteWAL
 
 /// A thin owner of one `sqlite3*`. Not thread-safe by design: `SQLiteEventStore` confines each
 /// connection to one serial queue.
@@ -11,12 +12,19 @@ final class SQLiteConnection {
 
     /// Process-wide settings, applied once before the first connection opens.
     private static let configured: Void = { _ = tracker_sqlite3_disable_memory_statistics() }()
+    /// The VFS that writes a commit's log frames in one call (CSQLiteWAL), registered once; nil
+    /// if it could not be (the platform's VFS is then used).
+    static let coalescingVFS: String? = {
+        configured
+        return tracker_wal_vfs_register() == SQLITE_OK ? TRACKER_WAL_VFS_NAME : nil
+    }()
 
-    init(path: String) throws(StorageError) {
+    /// `coalescingLog`: for the connection that writes (see `coalescingVFS`); readers need not.
+    init(path: String, coalescingLog: Bool = false) throws(StorageError) {
         Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &db, flags, nil)
+        let code = sqlite3_open_v2(path, &db, flags, coalescingLog ? Self.coalescingVFS : nil)
         guard code == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(code)"
             if let db { sqlite3_close(db) }
