@@ -122,11 +122,9 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
                 if inserted == chunk.count {
                     for event in chunk { rollups.add(event) }
                 } else if inserted > 0 {
+                    // A chunk may hold an eid twice: only its first row was inserted.
                     var new = try Self.lastInsertedIDs(inserted, connection: connection)
-                    for event in chunk where new[event.eid].map({ $0 > 0 }) == true {
-                        new[event.eid]! -= 1
-                        rollups.add(event)
-                    }
+                    for event in chunk where new.remove(event.eid) != nil { rollups.add(event) }
                 }
             }
             try SQLiteRollupWriter.write(rollups, statements)
@@ -137,15 +135,14 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
         }
     }
 
-    /// The eids of the last `count` rows inserted, with how often each occurs (a chunk may hold
-    /// an eid twice: only its first row is inserted). New rows take the highest seq, so within
-    /// the writer's transaction they are the last `count` rows; asked only when a chunk held
+    /// The eids of the last `count` rows inserted. New rows take the highest seq, so within the
+    /// writer's transaction they are the last `count` rows; asked only when a chunk held
     /// duplicates, rare (a replay).
-    static func lastInsertedIDs(_ count: Int, connection: SQLiteConnection) throws(StorageError) -> [String: Int] {
+    static func lastInsertedIDs(_ count: Int, connection: SQLiteConnection) throws(StorageError) -> Set<String> {
         let statement = try connection.prepare("SELECT eid FROM events ORDER BY seq DESC LIMIT ?")
         statement.bind(1, Int64(count))
-        var ids: [String: Int] = [:]
-        while try statement.step() { ids[statement.text(0) ?? "", default: 0] += 1 }
+        var ids = Set<String>()
+        while try statement.step() { ids.insert(statement.text(0) ?? "") }
         return ids
     }
 
