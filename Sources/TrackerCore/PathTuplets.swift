@@ -4,6 +4,8 @@
 /// (upstream lower-cased them, §18.13).
 public enum PathTuplets {
     public static func pairs(_ path: String) -> [(String, String)] {
+        // Nearly every request has none: no split (an array of slices) for an empty path.
+        guard path.utf8.contains(where: { $0 != UInt8(ascii: "/") }) else { return [] }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).drop(while: { $0.isEmpty })
         var result: [(String, String)] = []
         var iterator = segments.makeIterator()

@@ -16,6 +16,9 @@ import Testing
 
     @Test func pathTupletsArePercentDecoded() {
         #expect(PathTuplets.pairs("/ename/sign%20up/url/%2Fa%2Fb").map { "\($0.0)=\($0.1)" } == ["ename=sign up", "url=/a/b"])
+        // Paths of slashes only have none (answered without splitting); a lone key is dropped.
+        for empty in ["", "/", "///", "/ename"] { #expect(PathTuplets.pairs(empty).isEmpty, "\(empty)") }
+        #expect(PathTuplets.pairs("//vid/x/").map { "\($0.0)=\($0.1)" } == ["vid=x"])
     }
 
     @Test func queryStripsUTMAndContentBecomesTheEventName() throws {
