@@ -38,6 +38,8 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// made as bytes are written; nil on HTTP/2 streams.
     var bytesOutput: ChannelHandlerContext?
     static let maxQueuedParts = 64
+    /// Answers up to this size are written without waiting to learn when they left (`writeBytes`).
+    static let smallAnswerBytes = 16 * 1024
 
     init(responder: any HTTPResponder, maxBodyBytes: Int, onOversize: @escaping @Sendable () -> Void, accessLog: AccessLog?,
          deadline: HeaderDeadline? = nil, listener: ListenerFacts = ListenerFacts()) {
@@ -282,6 +284,17 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func writeBytes(_ bytes: ByteBuffer, keepAlive: Bool, output: ChannelHandlerContext, context: ChannelHandlerContext) {
         responding = false
+        // A small answer on a connection that stays open is done once handed to the socket: no
+        // promise, future and callback per request (they were three allocations of every
+        // tracking answer). A client that does not read it is closed by the idle timeout, as
+        // nginx's send_timeout would.
+        if keepAlive, bytes.readableBytes <= Self.smallAnswerBytes {
+            output.writeAndFlush(NIOAny(bytes), promise: nil)
+            deadline?.answered()
+            answered()
+            deadline?.written()
+            return
+        }
         let done = output.writeAndFlush(NIOAny(bytes))
         deadline?.answered()
         answered()
