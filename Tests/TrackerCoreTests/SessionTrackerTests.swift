@@ -77,4 +77,27 @@ import Testing
         #expect(tracker.count >= 500, "the newest visitors are kept")
         #expect(tracker.session(site: "s", vid: "v9999", clientSID: nil, at: at(11), mint: { "new" }) == "x")
     }
+
+    /// With the default bound visitors spread over 32 shards (so no map grows past a few
+    /// thousand entries and rehashes for long), whatever the kind of id: v7 and v4 ids, v1 ids
+    /// of one client (their last bytes are its node), and ids that are not UUIDs.
+    @Test func visitorsSpreadOverTheShards() {
+        let tracker = SessionTracker()
+        #expect(tracker.shards.count == 32)
+        let v1Node = "-11e9-8971-7b80435315ac"
+        let kinds: [(String, (Int) -> String)] = [
+            ("v7", { _ in TimeUUID.text(TimeUUID.v7(at: Date(), random: SystemRandomSource())) }),
+            ("v4", { _ in UUID().uuidString.lowercased() }),
+            ("v1", { String(format: "%08x-%04x", $0 &* 7919, $0 % 65536) + v1Node }),
+            ("text", { "visitor-\($0)" }),
+        ]
+        for (kind, id) in kinds {
+            var sizes = [Int](repeating: 0, count: 32)
+            for n in 0..<6400 {
+                let key = SessionTracker.Key(site: "s", vid: id(n))
+                sizes[tracker.shards.firstIndex { $0 === tracker.shard(key) }!] += 1
+            }
+            #expect(sizes.max()! < 400 && sizes.min()! > 100, "\(kind): \(sizes)")
+        }
+    }
 }
