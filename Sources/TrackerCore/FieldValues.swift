@@ -56,7 +56,7 @@ public struct FieldValues<Field: TaggedField, Value: Sendable & Equatable>: Send
     }
 
     public struct Iterator: IteratorProtocol {
-        @usableFromInline nonisolated(unsafe) let storage: FieldSlots<Value>
+        @usableFromInline let storage: FieldSlots<Value>
         @usableFromInline var remaining: UInt64
 
         @inlinable init(storage: FieldSlots<Value>) {

@@ -21,8 +21,9 @@ enum EventRowMapping {
     static let paramsParameter = Int32(4 + EventField.allCases.count + NumericField.allCases.count)
 
     /// Binds only the fields the event has (the statement's bindings are NULL after each reset):
-    /// numbers directly, text into `text`, whose `step` binds it and runs the statement.
-    static func bind(_ event: Event, to statement: SQLiteStatement, text: BoundText, offset: Int32 = 0) {
+    /// numbers directly, text into `text`, whose `step` binds it and runs the statement. Parameter
+    /// numbers are shifted by `offset`, the row's place in a multi-row INSERT (`RowChunks`).
+    static func bind(_ event: Event, to statement: SQLiteStatement, text: BoundText, offset: Int32) {
         text.add(offset + 1, event.eid)
         text.add(offset + 2, Timestamp.format(event.created))
         statement.bind(offset + 3, Int64(event.isServer ? 1 : 0))

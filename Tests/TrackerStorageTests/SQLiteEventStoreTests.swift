@@ -166,7 +166,7 @@ import TrackerTesting
         let store = try SQLiteEventStore(path: path)
         let all = (1...60).map { EventBuilder.event($0, at: Double($0), vid: "v\($0 % 7)", sid: "s\($0 % 11)") }
         let first = Array(all[0..<23])
-        // Old and new interleaved, one new event twice in a row, then a chunk of only replays.
+        // Old and new interleaved, one new event twice in the same chunk, then a chunk of only replays.
         var second: [Event] = []
         for (old, new) in zip(all[0..<20], all[23..<43]) { second += [old, new] }
         second.insert(all[24], at: 5)
