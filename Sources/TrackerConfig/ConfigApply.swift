@@ -58,6 +58,7 @@ extension TrackerConfiguration {
                 if ["full", "normal"].contains(v) { durability = v } else { r.problem(path, "expected \"full\" or \"normal\"") }
             }
         case "CommitDelay": if let v = r.duration(value, path) { commitDelaySeconds = min(v, 1) }
+        case "StorageNice": if let v = r.int(value, path, min: 0) { storageNice = min(v, 19) }
         case "MaxDatabaseSize": if let v = r.size(value, path) { maxDatabaseBytes = v }
         case "DatabaseCacheSize": if let v = r.size(value, path) { databaseCacheBytes = v }
         case "MaxBodySize": if let v = r.size(value, path) { maxBodyBytes = v }

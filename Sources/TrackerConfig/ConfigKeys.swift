@@ -53,6 +53,7 @@ enum ConfigKeys {
         ConfigKey(name: "MaxDatabaseSize", kind: .size),
         ConfigKey(name: "DatabaseCacheSize", kind: .size),
         ConfigKey(name: "CommitDelay", kind: .duration),
+        ConfigKey(name: "StorageNice", kind: .int),
         ConfigKey(name: "MaxBodySize", kind: .size),
         ConfigKey(name: "MaxFields", kind: .int),
         ConfigKey(name: "MaxValueLength", kind: .int),

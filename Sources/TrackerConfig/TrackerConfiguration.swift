@@ -26,8 +26,11 @@ public struct TrackerConfiguration: Sendable {
     public var maxDatabaseBytes: Int?
     /// SQLite's page cache on the writing connection (`DatabaseCacheSize`); nil: the store's default.
     public var databaseCacheBytes: Int?
-    /// How long the first waiting event may wait for others to share its commit.
-    public var commitDelaySeconds = 0.001
+    /// How long the first waiting event may wait for others to share its commit (0: the writer
+    /// commits whenever it gets to run; see `storageNice`).
+    public var commitDelaySeconds = 0.0
+    /// How far below the event loops the commit and fsync threads run (nice steps, 0–19).
+    public var storageNice = 19
     public var maxBodyBytes = 64 * 1024
     public var maxFields = 200
     public var maxValueLength = 8192

@@ -79,6 +79,7 @@ extension TrackerApplication {
             "commits": .number(Double(stats.commits)),
             "failed_commits": .number(Double(stats.failedCommits)),
             "refused_events": .number(Double(stats.refused)),
+            "throttled_submits": .number(Double(stats.throttled)),
             "last_commit_ms": .number((stats.lastCommitMilliseconds * 1000).rounded() / 1000),
         ])
     }

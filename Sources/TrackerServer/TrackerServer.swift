@@ -68,7 +68,8 @@ public final class TrackerServer: Sendable {
             role == "ingest" ? bus.ingestSink : PublishingSink.wrap(backend.ingestSink, publisher: bus.publisher)
         } ?? backend.ingestSink
         ingest = IngestQueue(sink: ackPoint, sinkName: backend.name, maxPendingEvents: configuration.ingestQueueCapacity,
-                             commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)), logger: logger)
+                             commitDelay: .nanoseconds(Int64(configuration.commitDelaySeconds * 1e9)),
+                             storageNice: configuration.storageNice, logger: logger)
         // An ingest node keeps no tables of its own: links need the writer nodes' store.
         let linkStore = role == "ingest" ? nil : try Self.linkStore(configuration, events: backend.store)
         fileThreads = NIOThreadPool(numberOfThreads: 2)

@@ -21,6 +21,8 @@ public protocol SeparatelySyncedSink: BlockingEventSink {
 final class CommitSyncer: @unchecked Sendable {
     typealias Batch = [IngestQueue.Submission]
     let sync: () -> Result<Void, StorageError>
+    /// The thread's priority below the event loops' (`ThreadPriority`).
+    let nice: Int
     /// Told each fsync's result and how long it took.
     let onResult: (Result<Void, StorageError>, Duration) -> Void
     private let condition = NSCondition()
@@ -28,7 +30,8 @@ final class CommitSyncer: @unchecked Sendable {
     private var finishing = false
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>, Duration) -> Void) {
+    init(nice: Int = 0, sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>, Duration) -> Void) {
+        self.nice = nice
         self.sync = sync
         self.onResult = onResult
     }
@@ -36,6 +39,7 @@ final class CommitSyncer: @unchecked Sendable {
     /// Starts the thread (with the queue's commit thread, so that a queue never run holds none).
     func start() {
         let thread = Thread { [self] in
+            ThreadPriority.lowerCurrentThread(by: nice)
             loop()
             stopped.signal()
         }

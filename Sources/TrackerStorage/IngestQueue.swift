@@ -46,16 +46,30 @@ public final class IngestQueue: Service, @unchecked Sendable {
     let slow: SlowOperations
     /// Failed fsyncs of a separately synced sink, counted on the sync thread.
     let syncFailures: SyncFailures?
+    /// How far below the event loops the commit and sync threads run (`ThreadPriority`).
+    let storageNice: Int
+    /// Past this many waiting events a submission waits (up to `throttleWait`) for the commit
+    /// thread to take a batch before it returns. With the storage threads below the event loops
+    /// on a shared core, a loop that never idles (more requests than the core can take) would
+    /// otherwise leave the writer almost no time: the backlog would grow to the queue's capacity
+    /// and everything past it be refused. Waiting hands the core to the writer, so the load is
+    /// shed by slowing the loops (as a full socket buffer slows a client), not by refusing events.
+    /// Far above any backlog of a writer that keeps up (which is one commit's worth).
+    public let backlogLimit: Int
+    static let throttleWait = 0.001
 
     public init(sink: any EventSink, sinkName: String, maxBatchEvents: Int = 2000, maxPendingEvents: Int = 100_000,
-                commitDelay: Duration = .milliseconds(1), logger: Logger = Logger(label: "tracker.ingest")) {
+                commitDelay: Duration = .zero, storageNice: Int = 0, logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
+        self.storageNice = storageNice
+        self.backlogLimit = min(maxPendingEvents / 2, max(4 * maxBatchEvents, 1000))
         self.blockingSink = sink as? any BlockingEventSink
         let slow = SlowOperations(logger: logger)
         self.slow = slow
         if let synced = sink as? any SeparatelySyncedSink, synced.syncsSeparately {
             let statistics = SyncFailures()
             separatelySynced = (synced, CommitSyncer(
+                nice: storageNice,
                 sync: { Result { () throws(StorageError) in try synced.syncCommitted() } },
                 onResult: { result, elapsed in
                     if case .failure(let error) = result { logger.error("fsync after a commit failed: \(error)") }
@@ -90,7 +104,12 @@ public final class IngestQueue: Service, @unchecked Sendable {
             if pending.isEmpty { oldestArrival = DispatchTime.now().uptimeNanoseconds }
             pending.append(Submission(events: events, completion: completion, executor: executor))
             pendingEvents += events.count
-            if idle || pendingEvents >= policy.maxBatchEvents { condition.signal() }
+            // Broadcast: throttled submitters may be waiting on the same condition.
+            if idle || pendingEvents >= policy.maxBatchEvents { condition.broadcast() }
+            if pendingEvents > backlogLimit {
+                statistics.throttled += 1
+                _ = condition.wait(until: Date().addingTimeInterval(Self.throttleWait))
+            }
         }
         condition.unlock()
         if let refusal { completion(.failure(refusal)) }
@@ -147,6 +166,8 @@ public final class IngestQueue: Service, @unchecked Sendable {
 
     func commitLoop() {
         separatelySynced?.syncer.start()
+        // After starting the sync thread, which would inherit it: that thread lowers its own.
+        ThreadPriority.lowerCurrentThread(by: storageNice)
         while let batch = nextBatch() {
             let events = batch.flatMap(\.events)
             let started = ContinuousClock.now
@@ -211,6 +232,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
         let batch = Array(pending.prefix(taken))
         pending.removeFirst(taken)
         pendingEvents -= count
+        condition.broadcast()  // throttled submitters
         if !pending.isEmpty { oldestArrival = DispatchTime.now().uptimeNanoseconds }
         return batch
     }

@@ -5,6 +5,8 @@ public struct IngestStats: Sendable, Equatable {
     public var commits = 0
     public var failedCommits = 0
     public var refused = 0
+    /// Submissions that waited for the writer because the backlog was long (`IngestQueue.backlogLimit`).
+    public var throttled = 0
     public var lastCommitMilliseconds = 0.0
     public var consecutiveFailures = 0
 

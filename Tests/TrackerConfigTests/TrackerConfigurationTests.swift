@@ -16,6 +16,16 @@ import TrackerCore
         #expect(!config.storeRawIP)
         #expect(config.durability == "full")
         #expect(config.databaseCacheBytes == nil, "the store's own default")
+        #expect(config.commitDelaySeconds == 0 && config.storageNice == 19)
+    }
+
+    /// Nice steps: past 19 is 19 (the kernel's limit), below 0 is a problem (raising storage
+    /// above the event loops needs privileges and would starve them).
+    @Test func storageNiceIsClampedAndNeverNegative() throws {
+        #expect(try TrackerConfiguration.decode([:], environment: ["TRACKER_STORAGE_NICE": "25"]).storageNice == 19)
+        #expect(try TrackerConfiguration.decode(["StorageNice": .number(0)], environment: [:]).storageNice == 0)
+        let error = try #require(throws: ConfigError.self) { try TrackerConfiguration.decode(["StorageNice": .number(-1)], environment: [:]) }
+        #expect(error.description.contains("StorageNice"))
     }
 
     /// `tracker validate` output for a broken file is a golden file; UPDATE_GOLDEN=1 rewrites it.

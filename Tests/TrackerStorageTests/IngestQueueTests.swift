@@ -93,6 +93,19 @@ final class RecordingSink: EventSink {
         #expect(queue.stats.refused == 1)
     }
 
+    /// Past the backlog limit a submission waits for the commit thread (here: none runs) before
+    /// it returns, and is counted; below it, none waits.
+    @Test func aLongBacklogMakesSubmissionsWaitForTheWriter() async throws {
+        let queue = IngestQueue(sink: RecordingSink(), sinkName: "test", maxBatchEvents: 10, maxPendingEvents: 10_000)
+        #expect(queue.backlogLimit == 1000)
+        for i in 0..<1000 { queue.submit([EventBuilder.event(i)]) { _ in } }
+        #expect(queue.stats.throttled == 0)
+        for i in 0..<3 { queue.submit([EventBuilder.event(1000 + i)]) { _ in } }
+        #expect(queue.stats.throttled == 3)
+        #expect(queue.stats.depth == 1003, "a throttled submission is queued, not refused")
+        #expect(try await acknowledgedWhenClosedAfterQueueing(0, queue) == 0)
+    }
+
     @Test func closingDrainsWhatWasQueuedThenRefusesNewWork() async throws {
         let sink = RecordingSink()
         let queue = IngestQueue(sink: sink, sinkName: "test")
@@ -117,6 +130,8 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
     let steps = Mutex<[Step]>([])
     let failing = Atomic<Bool>(false)
     let held = Atomic<Bool>(false)
+    /// The nice values of the threads that committed and synced, last seen.
+    let nices = Mutex<(commit: Int32?, sync: Int32?)>((nil, nil))
     var syncsSeparately: Bool { true }
 
     func append(_ events: [Event]) async throws(StorageError) { try appendBlocking(events) }
@@ -134,10 +149,12 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
             done.signal()
         }
         done.wait()
+        nices.withLock { $0.commit = ThreadPriority.currentNice }
         steps.withLock { steps in steps.append(.commit(steps.filter { if case .commit = $0 { true } else { false } }.count + 1)) }
     }
 
     func syncCommitted() throws(StorageError) {
+        nices.withLock { $0.sync = ThreadPriority.currentNice }
         steps.withLock { steps in
             steps.append(.syncStarted(afterCommits: steps.filter { if case .commit = $0 { true } else { false } }.count))
         }
@@ -204,6 +221,23 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
         sink.failing.store(false, ordering: .relaxed)
         try await queue.submit([EventBuilder.event(9)])
         #expect(queue.stats.consecutiveFailures == 0)
+        queue.close()
+        try await runner.value
+    }
+
+    /// The commit and sync threads run the configured steps below the threads that started them
+    /// (the event loops' priority), and not past nice's limit.
+    @Test(arguments: [(0, 0), (5, 5), (25, 19)])
+    func theCommitAndSyncThreadsRunBelowTheEventLoops(steps: Int, expected: Int32) async throws {
+        let sink = SyncedRecordingSink()
+        let queue = IngestQueue(sink: sink, sinkName: "test", storageNice: steps)
+        let base = ThreadPriority.currentNice
+        let runner = Task { try await queue.run() }
+        try await queue.submit([EventBuilder.event(1)])
+        let nices = sink.nices.withLock { $0 }
+        #expect(nices.commit == min(base + expected, 19))
+        #expect(nices.sync == min(base + expected, 19))
+        #expect(ThreadPriority.currentNice == base, "lowered a thread that is not the queue's")
         queue.close()
         try await runner.value
     }
