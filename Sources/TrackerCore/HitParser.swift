@@ -39,7 +39,7 @@ public struct HitParser: Sendable {
         if let sid = hit.cookies["sid"], !sid.isEmpty { base[.sid] = .string(sid) }
         for (key, value) in PathTuplets.pairs(hit.tuplets) { base[key] = .string(value) }
         if let query = hit.query, !query.isEmpty {
-            let ignored = limits.ignoreQueryParamsKey.map { key in PercentDecoding.queryPairs(query).contains { $0.0 == key } } ?? false
+            let ignored = limits.ignoreQueryParamsKey.map { PercentDecoding.containsKey($0, in: query) } ?? false
             if !ignored {
                 PercentDecoding.forEachQueryPair(query) { key, value in Self.setQueryPair(key, value, in: &base) }
             }

@@ -16,6 +16,27 @@ public enum PercentDecoding {
         return pairs
     }
 
+    /// Whether a query has the key `name` (decoded), with or without a value; no value is decoded
+    /// and no pair list made (the pixel asks this of every query, for `IgnoreQueryParamsKey`).
+    public static func containsKey(_ name: String, in query: String) -> Bool {
+        var query = query
+        var name = name
+        return name.withUTF8 { wanted in
+            query.withUTF8 { bytes in
+                var found = false
+                var key: [UInt8] = []
+                key.reserveCapacity(wanted.count + 8)
+                ASCII.forEachPart(of: bytes, separator: UInt8(ascii: "&")) { part, equals in
+                    guard !found else { return }
+                    key.removeAll(keepingCapacity: true)
+                    decode(UnsafeBufferPointer(rebasing: bytes[part.lowerBound..<(equals ?? part.upperBound)]), plusIsSpace: true, into: &key)
+                    found = key.elementsEqual(wanted)
+                }
+                return found
+            }
+        }
+    }
+
     /// The pairs of `queryPairs` in order, each key as its decoded bytes (valid only during the
     /// call): a tracking hit looks most keys up from their bytes, and making strings of them and
     /// an array of the pairs was a fifth of the pixel's parsing.

@@ -52,4 +52,16 @@ import Testing
             }
         }
     }
+
+    /// `containsKey` agrees with the decoded pairs: a key with or without a value, escaped or
+    /// `+`-encoded, never a prefix of another key or a value.
+    @Test(arguments: [
+        ("igqp=1&secret=x", true), ("secret=x&igqp", true), ("ig%71p=", true), ("a=1&&igqp=2", true),
+        ("igqpx=1", false), ("a=igqp", false), ("xigqp=1", false), ("", false), ("&", false), ("ig+qp=1", false),
+    ])
+    func containsKeyAgreesWithThePairs(query: String, expected: Bool) {
+        #expect(PercentDecoding.containsKey("igqp", in: query) == expected)
+        #expect(PercentDecoding.queryPairs(query).contains { $0.0 == "igqp" } == expected)
+        #expect(PercentDecoding.containsKey("ig qp", in: query) == (query == "ig+qp=1"))
+    }
 }
