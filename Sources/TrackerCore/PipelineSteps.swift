@@ -111,7 +111,7 @@ enum PipelineSteps {
         draft.values = values
         // The browser's time zone names its country when the client sent none (upstream §4.1).
         if draft.event[.country] == nil, let zone = draft.event[.tz],
-           let country = TimeZoneCountries.byZone[zone.lowercased()] {
+           let country = TimeZoneCountries.byZone[ASCII.lowercased(zone)] {
             draft.event[.country] = country
         }
     }
@@ -178,9 +178,11 @@ enum PipelineSteps {
         case .number(let n): event.nparams[key] = n
         case .bool(let b): event.nparams[key] = b ? 1 : 0
         case .string(let s):
-            let folded = ASCII.trimmed(s).lowercased()
-            if folded == "true" { event.nparams[key] = 1 }
-            else if folded == "false" { event.nparams[key] = 0 }
+            // Compared in place: lower-casing every text value (URLs, names) to find the few
+            // that say true or false made a new string of each.
+            let trimmed = ASCII.trimmed(s)
+            if ASCII.equalsIgnoringCase(trimmed, lowercase: "true") { event.nparams[key] = 1 }
+            else if ASCII.equalsIgnoringCase(trimmed, lowercase: "false") { event.nparams[key] = 0 }
             else if let n = value.number { event.nparams[key] = n }
         default: break
         }

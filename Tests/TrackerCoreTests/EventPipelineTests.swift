@@ -135,9 +135,10 @@ import TrackerTesting
     }
 
     @Test func paramsOfAnyTypeAreCoercedToTextAndNumbers() throws {
-        let event = try process(#"{"params":{"n":6,"f":2.5,"t":true,"s":"False","num":"7","o":{"a":1},"l":[1,"x"],"z":null},"extra":"Yes"}"#).event
-        #expect(event.params == ["n": "6", "f": "2.5", "t": "true", "s": "False", "num": "7", "o": #"{"a":1}"#, "l": #"[1,"x"]"#, "extra": "Yes"])
-        #expect(event.nparams == ["n": 6, "f": 2.5, "t": 1, "s": 0, "num": 7])
+        let event = try process(#"{"params":{"n":6,"f":2.5,"t":true,"s":"False","u":" TRUE ","v":"truely","num":"7","o":{"a":1},"l":[1,"x"],"z":null},"extra":"Yes"}"#).event
+        #expect(event.params == ["n": "6", "f": "2.5", "t": "true", "s": "False", "u": " TRUE ", "v": "truely", "num": "7", "o": #"{"a":1}"#,
+                                 "l": #"[1,"x"]"#, "extra": "Yes"])
+        #expect(event.nparams == ["n": 6, "f": 2.5, "t": 1, "s": 0, "u": 1, "num": 7])
     }
 
     @Test func typedColumnsAcceptAnyJSONType() throws {
