@@ -54,16 +54,18 @@ public final class IngestQueue: Service, @unchecked Sendable {
     /// otherwise leave the writer almost no time: the backlog would grow to the queue's capacity
     /// and everything past it be refused. Waiting hands the core to the writer, so the load is
     /// shed by slowing the loops (as a full socket buffer slows a client), not by refusing events.
-    /// Far above any backlog of a writer that keeps up (which is one commit's worth).
-    public let backlogLimit: Int
+    /// Far above any backlog of a writer that keeps up (which is one commit's worth). Nil for a
+    /// sink that does its work elsewhere (an async sink such as NATS works on the event loops,
+    /// which a waiting loop would hold up; its thread here only waits).
+    public let backlogLimit: Int?
     static let throttleWait = 0.001
 
     public init(sink: any EventSink, sinkName: String, maxBatchEvents: Int = 2000, maxPendingEvents: Int = 100_000,
                 commitDelay: Duration = .zero, storageNice: Int = 0, logger: Logger = Logger(label: "tracker.ingest")) {
         self.sink = sink
         self.storageNice = storageNice
-        self.backlogLimit = min(maxPendingEvents / 2, max(4 * maxBatchEvents, 1000))
         self.blockingSink = sink as? any BlockingEventSink
+        self.backlogLimit = blockingSink == nil ? nil : min(maxPendingEvents / 2, max(4 * maxBatchEvents, 1000))
         let slow = SlowOperations(logger: logger)
         self.slow = slow
         if let synced = sink as? any SeparatelySyncedSink, synced.syncsSeparately {
@@ -106,7 +108,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
             pendingEvents += events.count
             // Broadcast: throttled submitters may be waiting on the same condition.
             if idle || pendingEvents >= policy.maxBatchEvents { condition.broadcast() }
-            if pendingEvents > backlogLimit {
+            if let backlogLimit, pendingEvents > backlogLimit {
                 statistics.throttled += 1
                 _ = condition.wait(until: Date().addingTimeInterval(Self.throttleWait))
             }
