@@ -11,16 +11,11 @@ public enum ThreadPriority {
     /// Raises the calling thread's nice value by `steps` (0: unchanged). On Linux nice is a
     /// property of each thread and `who` 0 is the calling one. Lowering a priority needs no
     /// privilege (raising it back would, so this is done once, as a thread starts).
-    @discardableResult
-    public static func lowerCurrentThread(by steps: Int) -> Int32 {
+    public static func lowerCurrentThread(by steps: Int) {
         #if os(Linux)
+        guard steps > 0 else { return }
         let which = __priority_which_t(PRIO_PROCESS.rawValue)
-        let current = getpriority(which, 0)
-        guard steps > 0 else { return current }
-        _ = setpriority(which, 0, min(current + Int32(steps), 19))
-        return getpriority(which, 0)
-        #else
-        return 0
+        _ = setpriority(which, 0, min(getpriority(which, 0) + Int32(steps), 19))
         #endif
     }
 
