@@ -99,9 +99,11 @@ struct ConnectionSetup: Sendable {
         // of its own answers; proxied answers' headers were checked by the upstream's parser.
         // The decoder does not tell the encoder request methods: no answer to HEAD is given a body.
         try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+        let handler = HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
+                                         accessLog: accessLog, deadline: deadline, listener: facts)
+        try pipeline.addHandler(PlainRequestFastPath(parser: PlainRequestParser(limits: limits), receiver: handler))
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
-        try pipeline.addHandler(HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
-                                                   accessLog: accessLog, deadline: deadline, listener: facts))
+        try pipeline.addHandler(handler)
     }
 
     func http2(_ channel: any Channel) throws {

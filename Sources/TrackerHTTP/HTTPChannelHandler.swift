@@ -7,7 +7,7 @@ import TrackerCore
 /// Reads one request at a time (NIO's pipelining assistance holds the next one back), enforces the
 /// body limit while reading, hands the request to the responder, and writes its answer on the
 /// channel's event loop whichever thread produced it.
-final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, RequestPartReceiver {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -90,7 +90,12 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// reads after each request (two epoll_ctl calls per request, 10 % of a proxied request's
     /// cost); here parts that come early wait in a queue, and reading pauses only when it is long.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        receive(unwrapInboundIn(data))
+    }
+
+    /// A part from NIO's decoder (through `channelRead`) or from `PlainRequestFastPath`.
+    func receive(_ part: HTTPServerRequestPart) {
+        guard let context else { return }
         if awaitingAnswer || !queued.isEmpty {
             queued.append(part)
             if queued.count == Self.maxQueuedParts { setReading(false) }

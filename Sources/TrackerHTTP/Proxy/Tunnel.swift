@@ -90,6 +90,7 @@ extension HTTPChannelHandler {
             if let h = try? client.handler(type: HTTPServerProtocolErrorHandler.self) { _ = client.removeHandler(h) }
             if let h = try? client.handler(type: IdleStateHandler.self) { _ = client.removeHandler(h) }
             if let h = try? client.handler(type: HeaderDeadlineHandler.self) { _ = client.removeHandler(h) }
+            if let h = try? client.handler(type: PlainRequestFastPath.self) { _ = client.removeHandler(h) }
             // The decoders go last: what they read beyond the HTTP message passes to the tunnel.
             _ = server.removeHandler(try server.handler(type: ByteToMessageHandler<UpstreamResponseDecoder>.self))
             _ = client.removeHandler(self)

@@ -1,0 +1,176 @@
+import NIOCore
+import NIOHTTP1
+
+/// Parses the plainest HTTP/1.x requests, the shape of nearly every tracking hit: a common method
+/// (GET, POST, HEAD, OPTIONS, PUT, DELETE, PATCH), a target of printable ASCII, version 1.0 or 1.1, CRLF line ends, header names of
+/// token characters right before their colon, values of printable ASCII and tabs, at most one
+/// Content-Length of digits, and no Transfer-Encoding, Upgrade, Expect or trailers. Anything else,
+/// valid or not, is not its business: it answers nil and NIO's decoder takes the bytes (and
+/// decides, with its own errors), so what this accepts is a strict subset of what that accepts,
+/// split the same way.
+struct PlainRequestParser {
+    let limits: NIOHTTPDecoderLimitConfiguration
+
+    struct Request {
+        var head: HTTPRequestHead
+        /// The body's position after the head, in the bytes given.
+        var bodyLength: Int
+        /// Head and body together.
+        var length: Int
+    }
+
+    /// The request at the start of `bytes`, if it is plain and all there.
+    func request(in bytes: UnsafeRawBufferPointer) -> Request? {
+        guard let headEnd = Self.headEnd(bytes) else { return nil }
+        let lineEnd = Self.lineEnd(bytes, from: 0)
+        guard let firstSpace = Self.index(of: 0x20, in: bytes, 0..<lineEnd), firstSpace > 0,
+              lineEnd - firstSpace > 10, bytes[lineEnd - 9] == 0x20 else { return nil }
+        let targetRange = firstSpace + 1..<lineEnd - 9
+        guard targetRange.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] < 0x7F }) else { return nil }
+        let version: HTTPVersion
+        switch Self.load8(bytes, at: lineEnd - 8) {
+        case 0x4854_5450_2F31_2E31: version = .http1_1  // HTTP/1.1
+        case 0x4854_5450_2F31_2E30: version = .http1_0  // HTTP/1.0
+        default: return nil
+        }
+        // The methods a tracker, file server or API proxy is sent; NIO's parser knows a fixed list
+        // (an unknown token is its error to give).
+        guard let method = Self.method(bytes, 0..<firstSpace) else { return nil }
+
+        // NIO counts the target as a field, in both limits; near a limit, its decoder decides.
+        let margin = 256
+        guard targetRange.count + margin < limits.maxHeaderFieldSize else { return nil }
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(8)
+        var contentLength: Int?
+        var listSize = targetRange.count
+        var position = lineEnd + 2
+        while position < headEnd - 2 {
+            let end = Self.lineEnd(bytes, from: position)
+            guard let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, position..<end), colon > position,
+                  (position..<colon).allSatisfy({ Self.isTokenByte(bytes[$0]) }) else { return nil }
+            // Leading whitespace is not part of the value; trailing whitespace is kept, as NIO does.
+            var valueStart = colon + 1
+            let valueEnd = end
+            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            guard (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x20 ? bytes[$0] < 0x7F : bytes[$0] == 0x09 }) else { return nil }
+            let size = colon - position + valueEnd - valueStart
+            listSize += size
+            guard size + margin < limits.maxHeaderFieldSize, listSize + margin < limits.maxHeaderListSize,
+                  fields.count + 1 < limits.maxHeaderFieldCount else { return nil }
+            switch Self.special(bytes, position..<colon) {
+            case .contentLength:
+                guard contentLength == nil, valueEnd > valueStart, valueEnd - valueStart <= 15,
+                      (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }) else { return nil }
+                contentLength = (valueStart..<valueEnd).reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
+            case .deferred:
+                return nil
+            case .connection:
+                // `Connection: upgrade` asks for a protocol switch: NIO's decoder stops there.
+                if Self.containsUpgrade(bytes, valueStart..<valueEnd) { return nil }
+            case .other:
+                break
+            }
+            fields.append((Self.text(bytes, position..<colon), Self.text(bytes, valueStart..<valueEnd)))
+            position = end + 2
+        }
+        let bodyLength = contentLength ?? 0
+        guard bytes.count - headEnd >= bodyLength else { return nil }
+        let head = HTTPRequestHead(version: version, method: method,
+                                   uri: Self.text(bytes, targetRange), headers: HTTPHeaders(fields))
+        // NIO's decoder refuses bytes after a request that closes the connection: it must see it.
+        guard head.isKeepAlive else { return nil }
+        return Request(head: head, bodyLength: bodyLength, length: headEnd + bodyLength)
+    }
+
+    // MARK: bytes
+
+    /// Past the empty line that ends the head; nil when it has not all arrived, or a line ends in
+    /// a bare LF (that is for NIO's decoder to refuse), or the head starts with an empty line.
+    static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let first = bytes.first, first != 0x0D, first != 0x0A else { return nil }
+        var index = 1
+        while index < bytes.count {
+            // A CR not followed by LF inside the head: NIO's decoder refuses it.
+            if bytes[index - 1] == 0x0D, bytes[index] != 0x0A { return nil }
+            if bytes[index] == 0x0A {
+                guard bytes[index - 1] == 0x0D else { return nil }
+                if index >= 3, bytes[index - 2] == 0x0A { return index + 1 }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The CR that ends the line from `start` (`headEnd` found every line whole).
+    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        while bytes[index] != 0x0D { index += 1 }
+        return index
+    }
+
+    static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        range.first { bytes[$0] == byte }
+    }
+
+    static func load8(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        (offset..<offset + 8).reduce(0) { $0 << 8 | UInt64(bytes[$1]) }
+    }
+
+    static func text(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    static func method(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> HTTPMethod? {
+        switch Self.text(bytes, range) {
+        case "GET": return .GET
+        case "POST": return .POST
+        case "HEAD": return .HEAD
+        case "OPTIONS": return .OPTIONS
+        case "PUT": return .PUT
+        case "DELETE": return .DELETE
+        case "PATCH": return .PATCH
+        default: return nil
+        }
+    }
+
+    enum Special { case contentLength, connection, deferred, other }
+
+    /// The headers that change how a request is framed or handled, told apart by length first.
+    static func special(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> Special {
+        func named(_ expected: StaticString) -> Bool {
+            name.count == expected.utf8CodeUnitCount
+                && zip(name, UnsafeRawBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
+                    .allSatisfy { bytes[$0] | 0x20 == $1 }
+        }
+        switch name.count {
+        case 14 where named("content-length"): return .contentLength
+        case 10 where named("connection"): return .connection
+        case 17 where named("transfer-encoding"), 7 where named("upgrade"), 6 where named("expect"), 7 where named("trailer"):
+            return .deferred
+        default: return .other
+        }
+    }
+
+    static func containsUpgrade(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Bool {
+        guard value.count >= 7 else { return false }
+        let word: [UInt8] = Array("upgrade".utf8)
+        return (value.lowerBound...value.upperBound - 7).contains { start in
+            (0..<7).allSatisfy { bytes[start + $0] | 0x20 == word[$0] }
+        }
+    }
+
+    /// RFC 9110 tchar: the bytes a header name may hold.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}
