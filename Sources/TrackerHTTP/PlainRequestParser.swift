@@ -2,18 +2,19 @@ import NIOCore
 import NIOHTTP1
 
 /// Parses the plainest HTTP/1.x requests, the shape of nearly every tracking hit: a common method
-/// (GET, POST, HEAD, OPTIONS, PUT, DELETE, PATCH), a target of printable ASCII, version 1.0 or 1.1, CRLF line ends, header names of
-/// token characters right before their colon, values of printable ASCII and tabs, at most one
-/// Content-Length of digits, and no Transfer-Encoding, Upgrade, Expect or trailers. Anything else,
+/// (GET, POST, HEAD, OPTIONS, PUT, DELETE, PATCH), a target of printable ASCII, version 1.0 or
+/// 1.1, CRLF line ends, header names of token characters right before their colon, values of
+/// printable ASCII and tabs, at most one Content-Length of digits, no Transfer-Encoding, Upgrade,
+/// Expect or Trailer, a connection kept alive, and well within the size limits. Anything else,
 /// valid or not, is not its business: it answers nil and NIO's decoder takes the bytes (and
 /// decides, with its own errors), so what this accepts is a strict subset of what that accepts,
-/// split the same way.
+/// read the same way (`PlainRequestFastPathTests` compares the two).
 struct PlainRequestParser {
     let limits: NIOHTTPDecoderLimitConfiguration
 
     struct Request {
         var head: HTTPRequestHead
-        /// The body's position after the head, in the bytes given.
+        /// The body's length (it follows the head in the bytes given).
         var bodyLength: Int
         /// Head and body together.
         var length: Int
