@@ -8,8 +8,13 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk (apt-get install nginx-light wrk)"; exit 1; }
-swift build -c release --product tracker >/dev/null
-BIN=$(swift build -c release --show-bin-path)/tracker
+# TRACKER_BIN=path runs that binary instead of building this tree's (to compare two builds).
+if [ -n "${TRACKER_BIN:-}" ]; then
+  BIN=$TRACKER_BIN
+else
+  swift build -c release --product tracker >/dev/null
+  BIN=$(swift build -c release --show-bin-path)/tracker
+fi
 mkdir -p "$WORK/nginx/logs" "$WORK/data"
 
 # wait_for URL...: until every URL answers (10 s at most).
