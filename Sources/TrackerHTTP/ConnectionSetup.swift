@@ -98,6 +98,7 @@ struct ConnectionSetup: Sendable {
         // HTTPChannelHandler, which also answers malformed requests (400) and checks the headers
         // of its own answers; proxied answers' headers were checked by the upstream's parser.
         // The decoder does not tell the encoder request methods: no answer to HEAD is given a body.
+        // Whole plain requests go around the decoder (`PlainRequestFastPath`), straight to the handler.
         try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
         let handler = HTTPChannelHandler(responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize,
                                          accessLog: accessLog, deadline: deadline, listener: facts)

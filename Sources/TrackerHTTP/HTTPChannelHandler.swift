@@ -4,9 +4,10 @@ import NIOHTTP1
 import NIOPosix
 import TrackerCore
 
-/// Reads one request at a time (NIO's pipelining assistance holds the next one back), enforces the
-/// body limit while reading, hands the request to the responder, and writes its answer on the
-/// channel's event loop whichever thread produced it.
+/// Takes requests part by part (from NIO's decoder, or handed over by `PlainRequestFastPath`) and
+/// serves one at a time (parts of pipelined ones wait in a queue), enforces the body limit while
+/// reading, hands the request to the responder, and writes its answer on the channel's event loop
+/// whichever thread produced it.
 final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, RequestPartReceiver {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
