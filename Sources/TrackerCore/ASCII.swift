@@ -57,7 +57,7 @@ public enum ASCII {
         }.flatMap { $0 } ?? a.elementsEqual(b) { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
     }
 
-    static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.count == lowercase.count else { return false }
         for i in 0..<text.count {
             let x = text[i], y = lowercase[i]

@@ -19,21 +19,11 @@ public enum PercentDecoding {
     /// Whether a query has the key `name` (decoded), with or without a value; no value is decoded
     /// and no pair list made (the pixel asks this of every query, for `IgnoreQueryParamsKey`).
     public static func containsKey(_ name: String, in query: String) -> Bool {
-        var query = query
         var name = name
         return name.withUTF8 { wanted in
-            query.withUTF8 { bytes in
-                var found = false
-                var key: [UInt8] = []
-                key.reserveCapacity(wanted.count + 8)
-                ASCII.forEachPart(of: bytes, separator: UInt8(ascii: "&")) { part, equals in
-                    guard !found else { return }
-                    key.removeAll(keepingCapacity: true)
-                    decode(UnsafeBufferPointer(rebasing: bytes[part.lowerBound..<(equals ?? part.upperBound)]), plusIsSpace: true, into: &key)
-                    found = key.elementsEqual(wanted)
-                }
-                return found
-            }
+            var found = false
+            forEachQueryKey(query) { key, _, _ in found = found || key.elementsEqual(wanted) }
+            return found
         }
     }
 
@@ -41,14 +31,22 @@ public enum PercentDecoding {
     /// call): a tracking hit looks most keys up from their bytes, and making strings of them and
     /// an array of the pairs was a fifth of the pixel's parsing.
     public static func forEachQueryPair(_ query: String, _ body: (UnsafeBufferPointer<UInt8>, String) -> Void) {
+        forEachQueryKey(query) { key, bytes, value in
+            body(key, value.map { decode(UnsafeBufferPointer(rebasing: bytes[$0]), plusIsSpace: true) } ?? "")
+        }
+    }
+
+    /// Each part's key, decoded into one reused buffer, with the query's bytes and where the
+    /// part's still encoded value lies in them (nil without `=`).
+    static func forEachQueryKey(_ query: String,
+                                _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Range<Int>?) -> Void) {
         var query = query
         query.withUTF8 { bytes in
             var key: [UInt8] = []
             ASCII.forEachPart(of: bytes, separator: UInt8(ascii: "&")) { part, equals in
                 key.removeAll(keepingCapacity: true)
                 decode(UnsafeBufferPointer(rebasing: bytes[part.lowerBound..<(equals ?? part.upperBound)]), plusIsSpace: true, into: &key)
-                let value = equals.map { decode(UnsafeBufferPointer(rebasing: bytes[($0 + 1)..<part.upperBound]), plusIsSpace: true) } ?? ""
-                key.withUnsafeBufferPointer { body($0, value) }
+                key.withUnsafeBufferPointer { body($0, bytes, equals.map { ($0 + 1)..<part.upperBound }) }
             }
         }
     }

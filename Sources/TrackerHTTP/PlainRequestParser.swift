@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import TrackerCore
 
 /// Parses the plainest HTTP/1.x requests, the shape of nearly every tracking hit: a common method
 /// (GET, POST, HEAD, OPTIONS, PUT, DELETE, PATCH), a target of printable ASCII, version 1.0 or
@@ -49,7 +50,7 @@ struct PlainRequestParser {
         while position < headEnd - 2 {
             let end = Self.lineEnd(bytes, from: position)
             guard let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, position..<end), colon > position,
-                  (position..<colon).allSatisfy({ Self.isTokenByte(bytes[$0]) }) else { return nil }
+                  (position..<colon).allSatisfy({ HeaderValidation.isTokenByte(bytes[$0]) }) else { return nil }
             // Leading whitespace is not part of the value; trailing whitespace is kept, as NIO does.
             var valueStart = colon + 1
             let valueEnd = end
@@ -66,9 +67,6 @@ struct PlainRequestParser {
                 contentLength = (valueStart..<valueEnd).reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
             case .deferred:
                 return nil
-            case .connection:
-                // `Connection: upgrade` asks for a protocol switch: NIO's decoder stops there.
-                if Self.containsUpgrade(bytes, valueStart..<valueEnd) { return nil }
             case .other:
                 break
             }
@@ -135,43 +133,21 @@ struct PlainRequestParser {
         }
     }
 
-    enum Special { case contentLength, connection, deferred, other }
+    enum Special { case contentLength, deferred, other }
 
     /// The headers that change how a request is framed or handled, told apart by length first.
+    /// (`Connection: upgrade` alone switches nothing: NIO's parser upgrades only with an
+    /// `Upgrade` header too, which is deferred.)
     static func special(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> Special {
         func named(_ expected: StaticString) -> Bool {
-            name.count == expected.utf8CodeUnitCount
-                && zip(name, UnsafeRawBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
-                    .allSatisfy { bytes[$0] | 0x20 == $1 }
+            ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[name]),
+                                     lowercase: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
         }
         switch name.count {
         case 14 where named("content-length"): return .contentLength
-        case 10 where named("connection"): return .connection
         case 17 where named("transfer-encoding"), 7 where named("upgrade"), 6 where named("expect"), 7 where named("trailer"):
             return .deferred
         default: return .other
-        }
-    }
-
-    static func containsUpgrade(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Bool {
-        guard value.count >= 7 else { return false }
-        let word: [UInt8] = Array("upgrade".utf8)
-        return (value.lowerBound...value.upperBound - 7).contains { start in
-            (0..<7).allSatisfy { bytes[start + $0] | 0x20 == word[$0] }
-        }
-    }
-
-    /// RFC 9110 tchar: the bytes a header name may hold.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
         }
     }
 }

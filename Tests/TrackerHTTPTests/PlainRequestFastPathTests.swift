@@ -58,7 +58,7 @@ import Testing
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
         try pipeline.addHandler(recorder)
         for read in reads where !recorder.seen.contains(where: { $0.hasPrefix("error") }) {
-            try? channel.writeInbound(ByteBuffer(bytes: read))
+            _ = try? channel.writeInbound(ByteBuffer(bytes: read))
         }
         _ = try? channel.finish()
         return (recorder.seen, recorder.fastParts)
@@ -97,6 +97,7 @@ import Testing
         "GET / HTTP/1.1\r\n\((0..<12).map { "H\($0): \(String(repeating: "v", count: 120))\r\n" }.joined())\r\n",
         "GET /many HTTP/1.1\r\n\((0..<120).map { "H\($0): \($0)\r\n" }.joined())\r\n",
         "GET /ka HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: h2c\r\n\r\n",
+        "GET /cu HTTP/1.1\r\nConnection: Upgrade\r\n\r\n",
         "GET /te HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n",
         "GET /tr HTTP/1.1\r\nTrailer: X\r\n\r\n",
         // Not plain: chunked, upgrades, Expect, unknown methods, and malformed requests of all kinds.
