@@ -1,4 +1,6 @@
+import Foundation
 import SQLite3
+import TrackerCore
 import TrackerStorage
 
 /// The text values of one row, gathered in one reusable buffer and bound without copies.
@@ -29,6 +31,11 @@ final class BoundText {
     /// Nothing for nil: a parameter not bound is NULL (bindings are cleared at each reset).
     func add(_ parameter: Int32, _ text: String?) {
         if let text { add(parameter, text) }
+    }
+
+    /// A time as `Timestamp.format` writes it, without making a String of it.
+    func add(_ parameter: Int32, _ date: Date) {
+        add(parameter) { Timestamp.append(date, to: &$0) }
     }
 
     /// A value written straight into the buffer (JSON, for one).

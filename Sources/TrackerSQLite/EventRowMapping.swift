@@ -25,7 +25,7 @@ enum EventRowMapping {
     /// numbers are shifted by `offset`, the row's place in a multi-row INSERT (`RowChunks`).
     static func bind(_ event: Event, to statement: SQLiteStatement, text: BoundText, offset: Int32) {
         text.add(offset + 1, event.eid)
-        text.add(offset + 2, Timestamp.format(event.created))
+        text.add(offset + 2, event.created)
         statement.bind(offset + 3, Int64(event.isServer ? 1 : 0))
         for (field, value) in event.text { text.add(offset + textParameter(field), value) }
         for (field, value) in event.numbers {

@@ -36,20 +36,26 @@ final class RowChunks {
 
     /// Writes every item, `bind` binding one at a parameter offset (add it to the 1-based
     /// parameter numbers) into `text` or the statement; `done` sees each chunk's items and how
-    /// many rows the statement changed.
-    func write<Items: RandomAccessCollection>(
+    /// many rows the statement changed. Any collection: the rollups' dictionaries are written
+    /// as they are, not listed in an array first.
+    func write<Items: Collection>(
         _ items: Items, text: BoundText,
         bind: (Items.Element, _ offset: Int32, SQLiteStatement) -> Void,
         done: (Items.SubSequence, _ changed: Int) throws(StorageError) -> Void = { _, _ in }
-    ) throws(StorageError) where Items.Index == Int {
+    ) throws(StorageError) {
         var start = items.startIndex
-        while start < items.endIndex {
-            let (rows, statement) = next(items.endIndex - start)
-            let chunk = items[start..<(start + rows)]
-            for (row, item) in chunk.enumerated() { bind(item, Int32(row) * width, statement) }
+        var remaining = items.count
+        while remaining > 0 {
+            let (rows, statement) = next(remaining)
+            var end = start
+            for row in 0..<rows {
+                bind(items[end], Int32(row) * width, statement)
+                items.formIndex(after: &end)
+            }
             _ = try text.step(statement)
-            try done(chunk, statement.changes)
-            start += rows
+            try done(items[start..<end], statement.changes)
+            start = end
+            remaining -= rows
         }
     }
 }

@@ -56,37 +56,40 @@ enum SQLiteRollupWriter {
     /// thread.
     static func write(_ batch: RollupBatch, _ statements: WriterStatements) throws(StorageError) {
         let text = statements.text
-        try statements.visitor.write(Array(batch.visitors), text: text) { entry, at, statement in
+        let events = batch.events
+        try statements.visitor.write(batch.visitors, text: text) { entry, at, statement in
             let (key, span) = entry
+            let first = events[span.first]
             text.add(at + 1, key.site)
             text.add(at + 2, key.vid)
-            text.add(at + 3, Timestamp.format(span.first.created))
-            text.add(at + 4, Timestamp.format(span.last.created))
+            text.add(at + 3, first.created)
+            text.add(at + 4, events[span.last].created)
             statement.bind(at + 5, Int64(span.count))
             text.add(at + 6, span.uid)
-            text.add(at + 7, span.first[.url])
-            addAcquisition(of: span.first, from: at + 8, to: text)
-            text.add(at + 12, span.first[.country])
+            text.add(at + 7, first[.url])
+            addAcquisition(of: first, from: at + 8, to: text)
+            text.add(at + 12, first[.country])
         }
-        try statements.session.write(Array(batch.sessions), text: text) { entry, at, statement in
+        try statements.session.write(batch.sessions, text: text) { entry, at, statement in
             let (key, span) = entry
+            let (first, last) = (events[span.first], events[span.last])
             text.add(at + 1, key.site)
             text.add(at + 2, key.sid)
-            text.add(at + 3, span.first[.vid])
-            text.add(at + 4, Timestamp.format(span.first.created))
-            text.add(at + 5, Timestamp.format(span.last.created))
+            text.add(at + 3, first[.vid])
+            text.add(at + 4, first.created)
+            text.add(at + 5, last.created)
             statement.bind(at + 6, Int64(span.count))
-            text.add(at + 7, span.first[.url])
-            text.add(at + 8, span.last[.url])
-            addAcquisition(of: span.first, from: at + 9, to: text)
+            text.add(at + 7, first[.url])
+            text.add(at + 8, last[.url])
+            addAcquisition(of: first, from: at + 9, to: text)
         }
-        try statements.dailyEvents.write(Array(batch.dailyEvents), text: text) { entry, at, statement in
+        try statements.dailyEvents.write(batch.dailyEvents, text: text) { entry, at, statement in
             text.add(at + 1, entry.key.site)
             text.add(at + 2, entry.key.day)
             text.add(at + 3, entry.key.name)
             statement.bind(at + 4, Int64(entry.value))
         }
-        try statements.dailyVisitor.write(Array(batch.dailyVisitors), text: text) { key, at, _ in
+        try statements.dailyVisitor.write(batch.dailyVisitors, text: text) { key, at, _ in
             text.add(at + 1, key.site)
             text.add(at + 2, key.day)
             text.add(at + 3, key.vid)

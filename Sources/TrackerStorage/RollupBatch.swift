@@ -10,21 +10,34 @@ public struct RollupBatch: Sendable {
     public struct DayKey: Hashable, Sendable { public let site: String; public let day: String; public let name: String }
     public struct DayVisitorKey: Hashable, Sendable { public let site: String; public let day: String; public let vid: String }
 
-    /// The first event (by time) decides the entry fields; the last one the exit fields.
+    /// The first event (by time) decides the entry fields; the last one the exit fields. Both are
+    /// places in `events`: a span held copies of both events, and copying an event retains each
+    /// of its five parts (twice per span, again when the writer listed the spans).
     public struct Span: Sendable, Equatable {
-        public var first: Event
-        public var last: Event
-        public var count: Int
+        public var first: Int
+        public var last: Int
+        public var count = 0
         public var uid: String?
+        var firstCreated: Date
+        var lastCreated: Date
 
-        mutating func add(_ event: Event) {
-            if event.created < first.created { first = event }
-            if event.created >= last.created { last = event }
+        init(_ index: Int, _ event: Event) {
+            first = index
+            last = index
+            firstCreated = event.created
+            lastCreated = event.created
+        }
+
+        mutating func add(_ index: Int, _ event: Event) {
+            if event.created < firstCreated { (first, firstCreated) = (index, event.created) }
+            if event.created >= lastCreated { (last, lastCreated) = (index, event.created) }
             count += 1
             if let uid = event[.uid] { self.uid = uid }
         }
     }
 
+    /// Every event folded in, once, in the order added.
+    public private(set) var events: [Event] = []
     public private(set) var visitors: [VisitorKey: Span] = [:]
     public private(set) var sessions: [SessionKey: Span] = [:]
     public private(set) var dailyEvents: [DayKey: Int] = [:]
@@ -37,6 +50,7 @@ public struct RollupBatch: Sendable {
     /// Room for a batch of `events` made at once: grown from empty, each map rehashed itself six
     /// times over a commit of fifty new visitors.
     public init(capacity events: Int) {
+        self.events.reserveCapacity(events)
         visitors = Dictionary(minimumCapacity: events)
         sessions = Dictionary(minimumCapacity: events)
         dailyVisitors = Set(minimumCapacity: events)
@@ -51,14 +65,16 @@ public struct RollupBatch: Sendable {
     }
 
     public mutating func add(_ event: Event) {
+        let index = events.count
+        events.append(event)
         let site = event[.hhash] ?? ""
         let day = day(of: event.created)
         dailyEvents[DayKey(site: site, day: day, name: event[.ename] ?? ""), default: 0] += 1
         guard let vid = event[.vid] else { return }
         dailyVisitors.insert(DayVisitorKey(site: site, day: day, vid: vid))
-        visitors[VisitorKey(site: site, vid: vid), default: Span(first: event, last: event, count: 0)].add(event)
+        visitors[VisitorKey(site: site, vid: vid), default: Span(index, event)].add(index, event)
         if let sid = event[.sid] {
-            sessions[SessionKey(site: site, sid: sid), default: Span(first: event, last: event, count: 0)].add(event)
+            sessions[SessionKey(site: site, sid: sid), default: Span(index, event)].add(index, event)
         }
     }
 }

@@ -18,8 +18,8 @@ import TrackerTesting
         for event in [a1, a0, b] { batch.add(event) }
         let visitor = try #require(batch.visitors[.init(site: "d4md6", vid: "a")])
         #expect(visitor.count == 2)
-        #expect(visitor.first[EventField.url] == "/first")
-        #expect(visitor.last[EventField.url] == "/second")
+        #expect(batch.events[visitor.first][EventField.url] == "/first")
+        #expect(batch.events[visitor.last][EventField.url] == "/second")
         #expect(visitor.uid == "uid-1")
         #expect(batch.sessions.count == 2)
         #expect(batch.dailyEvents[.init(site: "d4md6", day: String(Timestamp.format(a0.created).prefix(10)), name: "click")] == 2)
