@@ -57,6 +57,14 @@ public enum ASCII {
         }.flatMap { $0 } ?? a.elementsEqual(b) { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
     }
 
+    /// `text` starts with `lowercase` (already lower case) ignoring ASCII case, without allocating.
+    public static func hasPrefixIgnoringCase(_ text: String, lowercase prefix: StaticString) -> Bool {
+        let a = text.utf8
+        guard a.count >= prefix.utf8CodeUnitCount else { return false }
+        let b = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        return zip(a, b).allSatisfy { $0 == $1 || ($0 >= 0x41 && $0 <= 0x5A && $0 | 0x20 == $1) }
+    }
+
     public static func equalsIgnoringCase(_ text: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.count == lowercase.count else { return false }
         for i in 0..<text.count {

@@ -99,10 +99,9 @@ public struct HitParser: Sendable {
     }
 
     func bodyEvents(_ hit: RawHit, base: consuming HitValues) throws(Rejection) -> [HitValues] {
-        let type = hit.contentType?.lowercased() ?? ""
         let firstByte = hit.body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         let looksLikeJSON = firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[")
-        if type.hasPrefix("application/x-www-form-urlencoded"), !looksLikeJSON {
+        if let type = hit.contentType, ASCII.hasPrefixIgnoringCase(type, lowercase: "application/x-www-form-urlencoded"), !looksLikeJSON {
             var values = base
             PercentDecoding.forEachQueryPair(String(decoding: hit.body, as: UTF8.self)) { key, value in
                 Self.setQueryPair(key, value, in: &values)
@@ -110,6 +109,7 @@ public struct HitParser: Sendable {
             return [values]
         }
         var events: [HitValues] = []
+        events.reserveCapacity(1)
         let shape: BodyShape
         do {
             // Past the batch limit the items are still parsed (a syntax error anywhere is the

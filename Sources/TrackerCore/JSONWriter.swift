@@ -34,13 +34,22 @@ public enum JSONWriter {
         object(map, into: &out) { value, out in out.append(contentsOf: JSONValue.format(value).utf8) }
     }
 
+    /// Entries sorted by key (not the keys, each then looked up again); one entry, as most maps
+    /// of an event have, needs no list at all.
     static func object<Value>(_ map: [String: Value], into out: inout [UInt8], _ writeValue: (Value, inout [UInt8]) -> Void) {
         out.append(UInt8(ascii: "{"))
-        for (i, key) in map.keys.sorted().enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+        func member(_ key: String, _ value: Value) {
             quote(key, into: &out)
             out.append(UInt8(ascii: ":"))
-            writeValue(map[key]!, &out)
+            writeValue(value, &out)
+        }
+        if map.count == 1, let (key, value) = map.first {
+            member(key, value)
+        } else {
+            for (i, entry) in map.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                member(entry.key, entry.value)
+            }
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -59,14 +68,7 @@ public enum JSONWriter {
             }
             out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out.append(UInt8(ascii: "{"))
-            for (i, key) in fields.keys.sorted().enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                quote(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(fields[key]!, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            object(fields, into: &out) { value, out in write(value, into: &out) }
         }
     }
 

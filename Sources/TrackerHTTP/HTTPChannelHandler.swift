@@ -242,7 +242,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
         -> (buffer: ByteBuffer, keepAlive: Bool)? {
         let bodiless = !response.status.mayHaveResponseBody
         let bodyBytes = request.method == .HEAD || bodiless ? 0 : response.body.count
-        var writer = HeadWriter(buffer: allocator.buffer(capacity: 256 + bodyBytes))
+        var writer = HeadWriter(buffer: answerBuffer(capacity: 256 + bodyBytes, allocator: allocator))
         writer.statusLine(version: request.version, status: response.status)
         var closes: Bool?
         var connection: [String] = []
@@ -267,7 +267,19 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
                    keptConnection: connection, hasHSTS: hasHSTS, hasDate: hasDate)
         writer.buffer.writeStaticString("\r\n")
         if bodyBytes > 0 { writer.buffer.writeBytes(response.body) }
+        if writer.buffer.capacity <= Self.keptAnswerBytes { keptAnswer = writer.buffer }
         return (writer.buffer, keepAlive)
+    }
+
+    /// The last answer's buffer, if the socket is done with it (the buffer is no longer shared):
+    /// written over in place, instead of two allocations (storage and bytes) for every answer.
+    var keptAnswer: ByteBuffer?
+    static let keptAnswerBytes = 2048
+
+    func answerBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard var buffer = keptAnswer.take(), capacity <= buffer.capacity else { return allocator.buffer(capacity: capacity) }
+        buffer.clear()
+        return buffer
     }
 
     /// What every answer's head gets besides its own headers, whichever way it is written: its

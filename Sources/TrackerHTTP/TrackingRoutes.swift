@@ -24,45 +24,50 @@ extension TrackerApplication {
             return respond(response)
         }
         let hit = rawHit(route, tuplets: tuplets, request, client: client)
-        let answer: @Sendable (Outcome) -> Void = { [self] outcome in
-            slot.release()
-            let response = withCORS(reply(route, request, hit: hit, outcome), request)
-            guard route == .pub, let publicRoot else { return respond(response) }
-            let withTracking: @Sendable (HTTPResponse) -> Void = { file in
-                var file = file
-                for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
-                    file.headers.add(name: name, value: value)
-                }
-                respond(file)
-            }
-            if let page = webAssets.upstreamPage(tuplets, request, publicRoot: publicRoot.root) { return withTracking(page) }
-            files.respond(root: publicRoot.root, relativePath: tuplets, request: request, options: publicRoot.options, withTracking)
-        }
-        guard request.method != .HEAD else { return answer(.stored([], cookie: nil)) }
+        guard request.method != .HEAD else { return answer(.stored([], cookie: nil), route, tuplets, request, hit, slot, respond) }
         if limited {
             drops.count(.rateLimited)
-            return answer(.rejected(Rejection(.rateLimited)))
+            return answer(.rejected(Rejection(.rateLimited)), route, tuplets, request, hit, slot, respond)
         }
-        let events: [ProcessedEvent]
+        let processed: [ProcessedEvent]
         do {
-            events = try pipeline.process(parser.parse(hit), hit: hit)
+            processed = try pipeline.process(parser.parse(hit), hit: hit)
         } catch {
             drops.count(error.reason)
             if settings.debug { logger.info("dropped \(route.rawValue) event: \(error.reason.rawValue): \(error.detail)") }
-            return answer(.rejected(error))
+            return answer(.rejected(error), route, tuplets, request, hit, slot, respond)
         }
-        let cookie = events.first(where: \.setsVisitorCookie)?.event[.vid]
-        ingest.submit(events.map(\.event), on: request.completionExecutor) { [self] result in
+        let cookie = processed.first(where: \.setsVisitorCookie)?.event[.vid]
+        let events = processed.map(\.event)
+        ingest.submit(events, on: request.completionExecutor) { [self] result in
             switch result {
             case .success:
                 drops.countAccepted(events.count)
                 if let quota = settings.dailyQuota, !route.isServer { quota.count(client ?? "-", events: events.count, now: Date().timeIntervalSince1970) }
-                answer(.stored(events.map(\.event.eid), cookie: cookie))
+                answer(.stored(events.map(\.eid), cookie: cookie), route, tuplets, request, hit, slot, respond)
             case .failure(let error):
                 drops.count(.storageUnavailable, events.count)
-                answer(.rejected(Rejection(.storageUnavailable, error.description)))
+                answer(.rejected(Rejection(.storageUnavailable, error.description)), route, tuplets, request, hit, slot, respond)
             }
         }
+    }
+
+    /// The answer once the outcome is known, whichever path led to it (a method, not a closure
+    /// made for every request: the ingest queue's completion captures what it needs).
+    func answer(_ outcome: Outcome, _ route: TrackRoute, _ tuplets: String, _ request: HTTPRequest, _ hit: RawHit,
+                _ slot: ConcurrencyLimiter.Slot, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        slot.release()
+        let response = withCORS(reply(route, request, hit: hit, outcome), request)
+        guard route == .pub, let publicRoot else { return respond(response) }
+        let withTracking: @Sendable (HTTPResponse) -> Void = { file in
+            var file = file
+            for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
+                file.headers.add(name: name, value: value)
+            }
+            respond(file)
+        }
+        if let page = webAssets.upstreamPage(tuplets, request, publicRoot: publicRoot.root) { return withTracking(page) }
+        files.respond(root: publicRoot.root, relativePath: tuplets, request: request, options: publicRoot.options, withTracking)
     }
 
     /// GET, POST, PUT and HEAD (a switch: an array literal of methods was made per request).
