@@ -14,13 +14,34 @@ public enum Hashing {
         return hash
     }
 
+    /// At most 7 digits, so always a small string; written by hand because `String(_:radix:)`
+    /// is generic and was the larger part of hashing a site's host or a browser for every event.
     public static func base36(_ value: UInt32) -> String {
-        String(value, radix: 36)
+        var digits: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &digits) { out in
+            var rest = value
+            var start = out.count
+            repeat {
+                start -= 1
+                let digit = UInt8(rest % 36)
+                out[start] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                rest /= 36
+            } while rest > 0
+            return String(decoding: UnsafeRawBufferPointer(rebasing: out[start...]), as: UTF8.self)
+        }
     }
 
     /// Site key: base36(FNV-1a-32(lower(trim(host)))); `localhost` → `d4md6`.
     public static func hostHash(_ host: String) -> String {
-        base36(fnv1a32(ASCII.trimmed(host).lowercased()))
+        let trimmed = ASCII.trimmed(host)
+        // Hashed as lower case without making a lower-case copy first.
+        var hash: UInt32 = 2_166_136_261
+        for byte in trimmed.utf8 {
+            guard byte < 0x80 else { return base36(fnv1a32(trimmed.lowercased())) }
+            hash ^= UInt32(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            hash = hash &* 16_777_619
+        }
+        return base36(hash)
     }
 
     /// Upstream's unsalted IP hash, kept only for compatibility and tests: it is trivially reversible.

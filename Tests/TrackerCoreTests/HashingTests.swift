@@ -4,6 +4,14 @@ import Testing
 
 /// Upstream's test vectors (spec §20).
 @Suite struct HashingTests {
+    @Test func base36MatchesTheStandardLibrary() {
+        var generator = SystemRandomNumberGenerator()
+        for value in [0, 1, 35, 36, UInt32.max] + (0..<1000).map({ _ in UInt32.random(in: 0...UInt32.max, using: &generator) }) {
+            #expect(Hashing.base36(value) == String(value, radix: 36), "\(value)")
+        }
+        #expect(Hashing.hostHash("ÉCOLE.example") == Hashing.base36(Hashing.fnv1a32("école.example")))
+    }
+
     @Test func hostHashMatchesUpstream() {
         #expect(Hashing.fnv1a32("localhost") == 22_050_618)
         #expect(Hashing.hostHash("localhost") == "d4md6")
