@@ -114,7 +114,7 @@ public struct HitParser: Sendable {
         do {
             // Past the batch limit the items are still parsed (a syntax error anywhere is the
             // answer) but no longer kept.
-            shape = try Self.objects(in: hit.body, base: base) { if events.count <= limits.maxBatchEvents { events.append($0) } }
+            shape = try Self.objects(in: hit.body, base: consume base) { if events.count <= limits.maxBatchEvents { events.append($0) } }
         } catch {
             throw Rejection(.malformedJSON, error.description)
         }
@@ -142,11 +142,12 @@ public struct HitParser: Sendable {
     /// Parses a JSON document straight into value maps: for the object, or each object of an
     /// array, a copy of `base` with its members merged (`merge`), handed to `event`. No
     /// dictionary is built for the members, and plain keys are found by their bytes.
-    static func objects(in bytes: [UInt8], base: HitValues, _ event: (HitValues) -> Void) throws(JSONParser.Failure) -> BodyShape {
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.Failure) in
+    static func objects(in bytes: [UInt8], base: consuming HitValues, _ event: (HitValues) -> Void) throws(JSONParser.Failure) -> BodyShape {
+        var base = base
+        return try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.Failure) in
             var cursor = JSONParser.Cursor(bytes: buffer)
-            func object() throws(JSONParser.Failure) {
-                var values = base
+            func object(_ values: consuming HitValues) throws(JSONParser.Failure) {
+                var values = values
                 try cursor.members(depth: 1) { key, value in merge(key, value, into: &values) }
                 event(values)
             }
@@ -154,7 +155,11 @@ public struct HitParser: Sendable {
             let shape: BodyShape
             switch cursor.index < buffer.count ? buffer[cursor.index] : 0 {
             case UInt8(ascii: "{"):
-                try object()
+                // A single event takes the base values over: a copy would be copied again on
+                // its first change.
+                var taken = HitValues()
+                swap(&taken, &base)
+                try object(consume taken)
                 shape = .object
             case UInt8(ascii: "["):
                 cursor.index += 1
@@ -167,7 +172,7 @@ public struct HitParser: Sendable {
                     while true {
                         cursor.skipWhitespace()
                         if cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "{") {
-                            try object()
+                            try object(base)
                         } else {
                             _ = try cursor.value(depth: 1)
                             if firstNonObject == nil { firstNonObject = items }

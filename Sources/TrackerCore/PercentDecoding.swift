@@ -42,11 +42,14 @@ public enum PercentDecoding {
                                 _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Range<Int>?) -> Void) {
         var query = query
         query.withUTF8 { bytes in
-            var key: [UInt8] = []
-            ASCII.forEachPart(of: bytes, separator: UInt8(ascii: "&")) { part, equals in
-                key.removeAll(keepingCapacity: true)
-                decode(UnsafeBufferPointer(rebasing: bytes[part.lowerBound..<(equals ?? part.upperBound)]), plusIsSpace: true, into: &key)
-                key.withUnsafeBufferPointer { body($0, bytes, equals.map { ($0 + 1)..<part.upperBound }) }
+            // Decoding never lengthens: room for the whole query holds any key. On the stack for
+            // the usual query (an array grown key by key was reallocated four times per pixel).
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { key in
+                ASCII.forEachPart(of: bytes, separator: UInt8(ascii: "&")) { part, equals in
+                    let count = decode(UnsafeBufferPointer(rebasing: bytes[part.lowerBound..<(equals ?? part.upperBound)]),
+                                       plusIsSpace: true, into: key)
+                    body(UnsafeBufferPointer(rebasing: key[..<count]), bytes, equals.map { ($0 + 1)..<part.upperBound })
+                }
             }
         }
     }
@@ -56,23 +59,26 @@ public enum PercentDecoding {
         guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(decoding: bytes, as: UTF8.self)
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        decode(bytes, plusIsSpace: plusIsSpace, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: bytes.count) { decode(bytes, plusIsSpace: plusIsSpace, into: $0) }
     }
 
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool, into out: inout [UInt8]) {
+    /// Writes the decoded bytes at the start of `out` (at least as long as `bytes`) and returns
+    /// how many.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var i = 0
+        var count = 0
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = ASCII.hexValue(bytes[i + 1]), let lo = ASCII.hexValue(bytes[i + 2]) {
-                out.append(hi << 4 | lo)
+                out[count] = hi << 4 | lo
+                count += 1
                 i += 3
                 continue
             }
-            out.append(plusIsSpace && b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+            out[count] = plusIsSpace && b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b
+            count += 1
             i += 1
         }
+        return count
     }
 }
