@@ -64,30 +64,35 @@ public struct HTTPRequest: Sendable {
         var result: [String: String] = [:]
         if let wanted { result.reserveCapacity(wanted.count) }
         for (name, value) in headers where ASCII.equalsIgnoringCase(name, lowercase: "cookie") {
-            var header = value
-            header.withUTF8 { bytes in
-                func text(_ range: Range<Int>) -> String {
-                    String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-                }
-                func isWanted(_ range: Range<Int>) -> Bool {
-                    guard let wanted else { return true }
-                    return wanted.contains { $0.utf8.count == range.count && $0.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range])) }
-                }
-                ASCII.forEachPart(of: bytes, separator: UInt8(ascii: ";")) { part, equals in
-                    guard let equals else { return }
-                    let nameRange = ASCII.trimmed(part.lowerBound..<equals, in: bytes)
-                    guard isWanted(nameRange) else { return }
-                    let name = text(nameRange)
-                    guard result[name] == nil else { return }
-                    var value = ASCII.trimmed((equals + 1)..<part.upperBound, in: bytes)
-                    if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
-                        value = (value.lowerBound + 1)..<(value.upperBound - 1)
-                    }
-                    result[name] = text(value)
-                }
-            }
+            Self.addCookies(of: value, named: wanted, to: &result)
         }
         return result
+    }
+
+    /// The cookies of one `Cookie` header, those of names already in `result` left as they are.
+    static func addCookies(of header: String, named wanted: [String]?, to result: inout [String: String]) {
+        var header = header
+        header.withUTF8 { bytes in
+            func text(_ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            }
+            func isWanted(_ range: Range<Int>) -> Bool {
+                guard let wanted else { return true }
+                return wanted.contains { $0.utf8.count == range.count && $0.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range])) }
+            }
+            ASCII.forEachPart(of: bytes, separator: UInt8(ascii: ";")) { part, equals in
+                guard let equals else { return }
+                let nameRange = ASCII.trimmed(part.lowerBound..<equals, in: bytes)
+                guard isWanted(nameRange) else { return }
+                let name = text(nameRange)
+                guard result[name] == nil else { return }
+                var value = ASCII.trimmed((equals + 1)..<part.upperBound, in: bytes)
+                if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
+                    value = (value.lowerBound + 1)..<(value.upperBound - 1)
+                }
+                result[name] = text(value)
+            }
+        }
     }
 }
 

@@ -206,7 +206,7 @@ public final class TrackerApplication: HTTPResponder {
         return clientAddress.resolve(peer: request.peerIP, forwardedFor: chain)
     }
 
-    func withCORS(_ response: HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {
+    func withCORS(_ response: consuming HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {
         var response = response
         settings.cors.headers(origin: request.headers.first(name: "origin"), into: &response.headers)
         return response

@@ -44,7 +44,7 @@ extension TrackerApplication {
             case .success:
                 drops.countAccepted(events.count)
                 if let quota = settings.dailyQuota, !route.isServer { quota.count(client ?? "-", events: events.count, now: Date().timeIntervalSince1970) }
-                answer(.stored(events.map(\.eid), cookie: cookie), route, tuplets, request, hit, slot, respond)
+                answer(.stored(events, cookie: cookie), route, tuplets, request, hit, slot, respond)
             case .failure(let error):
                 drops.count(.storageUnavailable, events.count)
                 answer(.rejected(Rejection(.storageUnavailable, error.description)), route, tuplets, request, hit, slot, respond)
@@ -57,8 +57,12 @@ extension TrackerApplication {
     func answer(_ outcome: Outcome, _ route: TrackRoute, _ tuplets: String, _ request: HTTPRequest, _ hit: RawHit,
                 _ slot: ConcurrencyLimiter.Slot, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         slot.release()
-        let response = withCORS(reply(route, request, hit: hit, outcome), request)
-        guard route == .pub, let publicRoot else { return respond(response) }
+        // The hit's own Origin (the request's, read once), added in place: a copy of the
+        // answer to add them reallocated its header list.
+        var built = reply(route, request, hit: hit, outcome)
+        settings.cors.headers(origin: hit.origin, into: &built.headers)
+        guard route == .pub, let publicRoot else { return respond(built) }
+        let response = built
         let withTracking: @Sendable (HTTPResponse) -> Void = { file in
             var file = file
             for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
@@ -79,30 +83,31 @@ extension TrackerApplication {
     }
 
     enum Outcome: Sendable {
-        case stored([String], cookie: String?)
+        /// The events stored (their ids answer `/str/`), and the `vid` to set as a cookie.
+        case stored([Event], cookie: String?)
         case rejected(Rejection)
     }
 
     func rawHit(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest, client: String?) -> RawHit {
-        let headers = request.headers
+        let headers = HitHeaders(request.headers)
         return RawHit(
             route: route, method: request.method.rawValue, path: request.path, tuplets: route == .pub ? "" : tuplets,
             query: request.query,
-            body: request.body, contentType: headers.first(name: "content-type"), cookies: request.cookies(named: RawHit.cookieNames),
-            userHeader: headers.first(name: "user"), userAgent: headers.first(name: "user-agent"),
-            acceptLanguage: headers.first(name: "accept-language"), origin: headers.first(name: "origin"),
-            requestHost: request.host,
+            body: request.body, contentType: headers.contentType, cookies: headers.cookies,
+            userHeader: headers.user, userAgent: headers.userAgent,
+            acceptLanguage: headers.acceptLanguage, origin: headers.origin,
+            requestHost: HTTPRequest.hostName(headers.host),
             clientIP: client,
             isHTTPS: isHTTPS(request),
-            privacySignal: settings.honorPrivacySignals
-                && (headers.first(name: "dnt") == "1" || headers.first(name: "sec-gpc") == "1"))
+            privacySignal: settings.honorPrivacySignals && headers.privacySignal)
     }
 
     func reply(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> HTTPResponse {
         var response: HTTPResponse
         switch (route, outcome) {
         case (.img, _):
-            response = HTTPResponse(status: .ok, headers: ["content-type": "image/gif"], body: Pixel.gif)
+            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(), body: Pixel.gif)
+            response.headers.add(name: "content-type", value: "image/gif")
             response.headers.add(name: "cache-control", value: "no-store, max-age=0")
         case (.rdr, _):
             let target = settings.redirects.target(for: request.query.flatMap { Self.queryValue("url", in: $0) })
@@ -110,12 +115,12 @@ extension TrackerApplication {
         case (.pub, _):
             // Served by `servePublic`; this answer is only used when there is no static directory.
             response = .error(.notFound, "no static directory is configured")
-        case (.str, .stored(let eids, _)):
-            response = eids.count == 1 && !hit.body.starts(with: [UInt8(ascii: "[")])
-                ? .json(.ok, "{\"eid\":\"\(eids[0])\"}")
-                : .json(.ok, "{\"eids\":[\(eids.map { "\"\($0)\"" }.joined(separator: ","))]}")
+        case (.str, .stored(let events, _)):
+            response = events.count == 1 && !hit.body.starts(with: [UInt8(ascii: "[")])
+                ? .json(.ok, "{\"eid\":\"\(events[0].eid)\"}")
+                : .json(.ok, "{\"eids\":[\(events.map { "\"\($0.eid)\"" }.joined(separator: ","))]}")
         case (.tr, .stored):
-            response = HTTPResponse(status: .ok)
+            response = HTTPResponse(status: .ok, headers: Self.answerHeaders())
         case (_, .rejected(let rejection)):
             response = .error(HTTPResponseStatus(statusCode: rejection.reason.httpStatus), rejection.reason.message)
             if rejection.reason.httpStatus == 503 { response.headers.add(name: "retry-after", value: "1") }
@@ -127,6 +132,14 @@ extension TrackerApplication {
             response.headers.add(name: "set-cookie", value: cookie.header(vid: vid, requestHost: hit.requestHost, secure: hit.isHTTPS))
         }
         return response
+    }
+
+    /// An empty header list with room for a tracking answer's headers, its cookie and CORS
+    /// (grown one header at a time, the list was reallocated twice or three times per answer).
+    static func answerHeaders() -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(6)
+        return headers
     }
 
     static func queryValue(_ name: String, in query: String) -> String? {
