@@ -45,10 +45,22 @@ public enum JSONWriter {
         }
         if map.count == 1, let (key, value) = map.first {
             member(key, value)
-        } else {
-            for (i, entry) in map.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                member(entry.key, entry.value)
+        } else if map.count > 1 {
+            // Sorted on the stack (a sorted copy of the entries was an allocation per map, two
+            // per stored event).
+            withUnsafeTemporaryAllocation(of: (key: String, value: Value).self, capacity: map.count) { space in
+                var count = 0
+                for entry in map where count < space.count {
+                    (space.baseAddress! + count).initialize(to: entry)
+                    count += 1
+                }
+                var entries = UnsafeMutableBufferPointer(rebasing: space[..<count])
+                defer { _ = entries.deinitialize() }
+                entries.sort { $0.key < $1.key }
+                for (i, entry) in entries.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    member(entry.key, entry.value)
+                }
             }
         }
         out.append(UInt8(ascii: "}"))

@@ -21,16 +21,14 @@ public struct RollupBatch: Sendable {
         var firstCreated: Date
         var lastCreated: Date
 
-        init(_ index: Int, _ event: Event) {
-            first = index
-            last = index
-            firstCreated = event.created
-            lastCreated = event.created
-        }
+        /// Before its first event; `add` fills it in. A constant, so that the maps' default
+        /// value captures nothing (a default made from the event was boxed on the heap, twice
+        /// per event).
+        static let empty = Span(first: 0, last: 0, uid: nil, firstCreated: .distantPast, lastCreated: .distantPast)
 
         mutating func add(_ index: Int, _ event: Event) {
-            if event.created < firstCreated { (first, firstCreated) = (index, event.created) }
-            if event.created >= lastCreated { (last, lastCreated) = (index, event.created) }
+            if count == 0 || event.created < firstCreated { (first, firstCreated) = (index, event.created) }
+            if count == 0 || event.created >= lastCreated { (last, lastCreated) = (index, event.created) }
             count += 1
             if let uid = event[.uid] { self.uid = uid }
         }
@@ -72,9 +70,9 @@ public struct RollupBatch: Sendable {
         dailyEvents[DayKey(site: site, day: day, name: event[.ename] ?? ""), default: 0] += 1
         guard let vid = event[.vid] else { return }
         dailyVisitors.insert(DayVisitorKey(site: site, day: day, vid: vid))
-        visitors[VisitorKey(site: site, vid: vid), default: Span(index, event)].add(index, event)
+        visitors[VisitorKey(site: site, vid: vid), default: .empty].add(index, event)
         if let sid = event[.sid] {
-            sessions[SessionKey(site: site, sid: sid), default: Span(index, event)].add(index, event)
+            sessions[SessionKey(site: site, sid: sid), default: .empty].add(index, event)
         }
     }
 }

@@ -91,6 +91,9 @@ import Testing
             }
             let written = JSONWriter.serialize(strings)
             #expect(written == JSONWriter.serialize(.object(strings.mapValues { .string($0) })))
+            // Keys in the standard library's order, one member after the other.
+            let members = strings.keys.sorted().map { JSONWriter.serialize(.string($0)) + ":" + JSONWriter.serialize(.string(strings[$0]!)) }
+            #expect(written == "{" + members.joined(separator: ",") + "}")
             #expect(try JSONParser.parse(written) == .object(strings.mapValues { .string($0) }))
             let foundation = try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: String]
             #expect(foundation == strings)
