@@ -210,31 +210,43 @@ public struct HitParser: Sendable {
         }
     }
 
+    /// Known keys are checked by their tag (their names are short; a name is made only for an
+    /// error), the others by name: comparing every key's text with "params" showed in the
+    /// profile of every browser event.
     func check(_ values: HitValues) throws(Rejection) {
-        var count = 0
-        for (key, value) in values {
-            count += 1
-            if case .object(let inner) = value, key == "params" {
+        var count = values.entries.count + values.extra.count
+        for entry in values.entries {
+            if entry.key == .params, case .object(let inner) = entry.value {
                 count += inner.count - 1
                 for (innerKey, innerValue) in inner { try checkLength(innerKey, innerValue) }
             } else {
-                try checkLength(key, value)
+                try checkLength(entry.value) { entry.key.name }
             }
         }
+        for (key, value) in values.extra { try checkLength(key, value) }
         guard count <= limits.maxFields else {
             throw Rejection(.tooManyFields, "\(count) fields, the limit is \(limits.maxFields)")
         }
     }
 
     func checkLength(_ key: String, _ value: JSONValue) throws(Rejection) {
-        let length: Int
+        guard key.utf8.count <= 256 else { throw tooLong(key, value) }
+        try checkLength(value) { key }
+    }
+
+    func checkLength(_ value: JSONValue, _ key: () -> String) throws(Rejection) {
+        guard Self.length(value) <= limits.maxValueLength else { throw tooLong(key(), value) }
+    }
+
+    static func length(_ value: JSONValue) -> Int {
         switch value {
-        case .string(let s): length = s.utf8.count
-        case .array, .object: length = JSONWriter.serialize(value).utf8.count
-        default: length = 0
+        case .string(let s): return s.utf8.count
+        case .array, .object: return JSONWriter.serialize(value).utf8.count
+        default: return 0
         }
-        guard length <= limits.maxValueLength, key.utf8.count <= 256 else {
-            throw Rejection(.valueTooLong, "field \(key) has \(length) bytes, the limit is \(limits.maxValueLength)")
-        }
+    }
+
+    func tooLong(_ key: String, _ value: JSONValue) -> Rejection {
+        Rejection(.valueTooLong, "field \(key) has \(Self.length(value)) bytes, the limit is \(limits.maxValueLength)")
     }
 }

@@ -82,6 +82,9 @@ import Testing
         (#"[1]"#, .malformedJSON),
         (#""text""#, .malformedJSON),
         (#"{"a":"\#(String(repeating: "x", count: 9000))"}"#, .valueTooLong),
+        (#"{"url":"\#(String(repeating: "x", count: 9000))"}"#, .valueTooLong),
+        (#"{"params":{"k":"\#(String(repeating: "x", count: 9000))"}}"#, .valueTooLong),
+        (#"{"\#(String(repeating: "k", count: 300))":1}"#, .valueTooLong),
     ])
     func badBodiesAreRejectedWithAReason(_ body: String, _ reason: DropReason) {
         let hit = RawHit(route: .tr, method: "POST", path: "/tr/v1/", body: Array(body.utf8), contentType: "application/json")
