@@ -7,7 +7,7 @@ chmod 755 "$WORK"  # nginx workers run as nobody
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk (apt-get install nginx-light wrk)"; exit 1; }
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 # TRACKER_BIN=path runs that binary instead of building this tree's (to compare two builds).
 if [ -n "${TRACKER_BIN:-}" ]; then
   BIN=$TRACKER_BIN
@@ -31,6 +31,7 @@ wait_for() {
 
 # start_nginx HTTP_BLOCK: nginx with one worker pinned to CPU 0 and the given http { } contents.
 start_nginx() {
+  command -v nginx >/dev/null || { echo "needs nginx (apt-get install nginx-light)"; exit 1; }
   cat > "$WORK/nginx/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -43,4 +44,24 @@ $1
 }
 NGINX
   taskset -c 0 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
+}
+
+# The e-mail pixel of run.sh; its JSON POST is post.lua's. Sources/pipeline-bench/main.swift runs both.
+GET_PATH="/img/v1/?utm_source=newsletter&utm_medium=email&utm_content=opened&gu=1"
+
+# request_args KIND: wrk's arguments after the URL's host for KIND (GET: the pixel, POST: the
+# browser tracker's JSON event): the script option, if any, then the path.
+request_args() {
+  if [ "$1" = POST ]; then echo "-s bench/post.lua /tr/v1/"; else echo "$GET_PATH"; fi
+}
+
+# start_tracker BIN PORT: a tracker on the embedded default with its threads pinned to CPU 0 (as
+# run.sh runs it), answering; its pid in TRACKER_PID.
+start_tracker() {
+  ! curl -s "http://127.0.0.1:$2/" > /dev/null || { echo "port $2 is taken (a tracker left running?)" >&2; exit 1; }
+  mkdir -p "$WORK/data-$2"
+  NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$1" serve --listen "127.0.0.1:$2" --data "$WORK/data-$2" \
+    > /dev/null 2> "$WORK/tracker-$2.log" & PIDS+=($!)
+  TRACKER_PID=$!
+  wait_for "http://127.0.0.1:$2/ping"
 }

@@ -25,8 +25,6 @@ NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --listen 127.0.0.1:$T
   2> "$WORK/tracker.log" & PIDS+=($!)
 wait_for "http://127.0.0.1:$NGINX_PORT/img/v1/" "http://127.0.0.1:$TRACKER_PORT/ping"
 
-# Sources/pipeline-bench/main.swift runs this request and post.lua's through the pipeline alone.
-GET_PATH="/img/v1/?utm_source=newsletter&utm_medium=email&utm_content=opened&gu=1"
 NGINX_PID=$(pgrep -P "${PIDS[0]}" | head -1)  # the worker, which does the work
 TRACKER_PID=${PIDS[1]}
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Where a tracking request's CPU goes: each of tracker's threads' CPU per request (from /proc;
+# the event loop, the commit thread, the fsync thread, the checkpointer), for one or more builds
+# run in turn. This machine's rates vary by 10-20 % from run to run: alternate the builds, use
+# several rounds and compare medians. Threads at nice 19 are the storage threads (StorageNice).
+#
+#   bench/threads.sh GET|POST [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
+KIND=${1:-POST}; DURATION=${2:-6}; ROUNDS=${3:-3}
+shift $(( $# < 3 ? $# : 3 ))
+[ $# -gt 0 ] && export TRACKER_BIN=$1
+source "$(dirname "$0")/lib.sh"
+BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
+PORT=18083
+read -r -a ARGS <<< "$(request_args "$KIND")"
+URL="http://127.0.0.1:$PORT${ARGS[-1]}"; unset 'ARGS[-1]'
+# tid name/nice cpu-ticks, one line per thread
+threads() { for t in /proc/"$1"/task/*; do echo "$(basename "$t") $(tr ' ' _ < "$t/comm")/n$(awk '{print $19}' "$t/stat") $(awk '{print $14+$15}' "$t/stat")"; done | sort; }
+for round in $(seq "$ROUNDS"); do
+  for bin in "${BINS[@]}"; do
+    start_tracker "$bin" "$PORT"
+    taskset -c 1 wrk -t1 -c64 -d2s "${ARGS[@]}" "$URL" > /dev/null
+    before=$(threads "$TRACKER_PID")
+    out=$(taskset -c 1 wrk -t1 -c64 -d"${DURATION}s" "${ARGS[@]}" "$URL")
+    after=$(threads "$TRACKER_PID")
+    n=$(echo "$out" | awk '/requests in/ {print $1}')
+    rate=$(echo "$out" | awk '/Requests\/sec/ {print int($2)}')
+    join <(echo "$before") <(echo "$after") | awk -v n="$n" -v r="$rate" -v b="$(basename "$bin")" -v round="$round" '
+      { d = $5 - $3; total += d; if (d * 10000 / n >= 0.3) parts = parts sprintf(" %s %.1f", $2, d * 10000 / n) }
+      END { printf "%s %-12s %6d req/s | total %.1f us/req |%s\n", round, b, r, total * 10000 / n, parts }'
+    kill "$TRACKER_PID"; wait "$TRACKER_PID" 2>/dev/null || true
+    rm -rf "$WORK/data-$PORT"
+  done
+done
