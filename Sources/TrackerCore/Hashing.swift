@@ -6,8 +6,12 @@ import Foundation
 public enum Hashing {
     /// FNV-1a, 32 bits.
     public static func fnv1a32(_ text: String) -> UInt32 {
+        fnv1a32(bytes: text.utf8)
+    }
+
+    static func fnv1a32<Bytes: Sequence<UInt8>>(bytes: Bytes) -> UInt32 {
         var hash: UInt32 = 2_166_136_261
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt32(byte)
             hash = hash &* 16_777_619
         }
@@ -34,14 +38,9 @@ public enum Hashing {
     /// Site key: base36(FNV-1a-32(lower(trim(host)))); `localhost` → `d4md6`.
     public static func hostHash(_ host: String) -> String {
         let trimmed = ASCII.trimmed(host)
-        // Hashed as lower case without making a lower-case copy first.
-        var hash: UInt32 = 2_166_136_261
-        for byte in trimmed.utf8 {
-            guard byte < 0x80 else { return base36(fnv1a32(trimmed.lowercased())) }
-            hash ^= UInt32(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-            hash = hash &* 16_777_619
-        }
-        return base36(hash)
+        guard trimmed.utf8.allSatisfy({ $0 < 0x80 }) else { return base36(fnv1a32(trimmed.lowercased())) }
+        // An ASCII host is hashed as lower case without making a lower-case copy first.
+        return base36(fnv1a32(bytes: trimmed.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }))
     }
 
     /// Upstream's unsalted IP hash, kept only for compatibility and tests: it is trivially reversible.

@@ -18,20 +18,11 @@ public struct CORSPolicy: Sendable, Equatable {
     /// Headers for an actual (non-preflight) response.
     public func headers(origin: String?, into headers: inout HTTPHeaders) {
         if let origin, allows(origin) {
-            Self.set(&headers, "access-control-allow-origin", origin)
-            Self.set(&headers, "access-control-allow-credentials", "true")
+            headers.set(name: "access-control-allow-origin", value: origin)
+            headers.set(name: "access-control-allow-credentials", value: "true")
             headers.add(name: "vary", value: "Origin")
         } else if origin == nil, allowsAny {
-            Self.set(&headers, "access-control-allow-origin", "*")
-        }
-    }
-
-    /// `replaceOrAdd` rebuilt the list even with nothing to replace (every tracking answer).
-    static func set(_ headers: inout HTTPHeaders, _ name: String, _ value: String) {
-        if headers.contains(name: name) {
-            headers.replaceOrAdd(name: name, value: value)
-        } else {
-            headers.add(name: name, value: value)
+            headers.set(name: "access-control-allow-origin", value: "*")
         }
     }
 

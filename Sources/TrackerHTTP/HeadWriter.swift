@@ -10,7 +10,15 @@ protocol HeaderSink {
 }
 
 extension HTTPHeaders: HeaderSink {
-    mutating func set(name: String, value: String) { replaceOrAdd(name: name, value: value) }
+    /// Added when absent: `replaceOrAdd` rebuilt the list even with nothing to replace (every
+    /// tracking answer's CORS header).
+    mutating func set(name: String, value: String) {
+        if contains(name: name) {
+            replaceOrAdd(name: name, value: value)
+        } else {
+            add(name: name, value: value)
+        }
+    }
 }
 
 /// A message head as HTTP/1.1 bytes, for what is written past NIO's encoder (proxied heads, the
