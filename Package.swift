@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "nats-bench", targets: ["nats-bench"]),
         .executable(name: "store-bench", targets: ["store-bench"]),
         .executable(name: "pipeline-bench", targets: ["pipeline-bench"]),
+        .executable(name: "nio-pixel", targets: ["nio-pixel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -169,6 +170,10 @@ let package = Package(
         ),
         .executableTarget(name: "nats-bench", dependencies: ["NATSClient"]),
         .executableTarget(name: "pipeline-bench", dependencies: ["TrackerCore"]),
+        .executableTarget(name: "nio-pixel", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(name: "store-bench", dependencies: [
             "TrackerSQLite", "TrackerPostgres", "TrackerClickHouse", "TrackerStorage", "TrackerCore",
         ]),

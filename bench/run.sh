@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Tracking hot path vs nginx, same machine, same run. nginx serves `empty_gif` (GET) and
 # `return 200` (POST, it does not parse JSON) with its access log on; tracker parses, runs the
-# pipeline and acknowledges only after the event is committed (fsync) to SQLite. Both servers
-# are pinned to CPU 0, wrk to CPU 1. Prints both rates, latencies, server CPU per request and
-# tracker/nginx, per round and as medians (this machine is noisy: use several rounds).
+# pipeline and acknowledges only after the event is committed (fsync) to SQLite. A bare SwiftNIO
+# server (Sources/nio-pixel: NIO's HTTP/1 pipeline and a handler that answers the pixel, no other
+# work) runs beside them as the issue's reference point: what the HTTP layer alone leaves of
+# nginx's rate here. All servers are pinned to CPU 0, wrk to CPU 1. Prints the rates, latencies,
+# server CPU per request and the ratios to nginx, per round and as medians (this machine is
+# noisy: use several rounds).
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (needs nginx-light and wrk: apt-get install)
 DURATION=${1:-10}
 ROUNDS=${2:-3}
 CONNS=${CONNS:-64}
 NGINX_PORT=18081
+NIO_PORT=18083
 TRACKER_PORT=18082
 source "$(dirname "$0")/lib.sh"
 
@@ -23,10 +27,14 @@ start_nginx "
     }"
 NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$BIN" serve --listen 127.0.0.1:$TRACKER_PORT --data "$WORK/data" \
   2> "$WORK/tracker.log" & PIDS+=($!)
-wait_for "http://127.0.0.1:$NGINX_PORT/img/v1/" "http://127.0.0.1:$TRACKER_PORT/ping"
+swift build -c release --product nio-pixel >/dev/null
+NIO_SINGLETON_GROUP_LOOP_COUNT=1 taskset -c 0 "$(swift build -c release --show-bin-path)/nio-pixel" 127.0.0.1 $NIO_PORT \
+  > /dev/null & PIDS+=($!)
+wait_for "http://127.0.0.1:$NGINX_PORT/img/v1/" "http://127.0.0.1:$TRACKER_PORT/ping" "http://127.0.0.1:$NIO_PORT/"
 
 NGINX_PID=$(pgrep -P "${PIDS[0]}" | head -1)  # the worker, which does the work
 TRACKER_PID=${PIDS[1]}
+NIO_PID=${PIDS[2]}
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 # run PID URL [script] -> "req/s p50 p99 cpu-µs-per-request"
 run() {
@@ -41,9 +49,10 @@ run() {
 $(echo "$out" | awk '$1 == "99%" {print $2}') $(awk -v c="$((c1 - c0))" -v n="$n" 'BEGIN {printf "%.1f", c * 10000 / n}')"
 }
 
-# ratio: of the rates (the target); by-cpu: nginx's CPU per request over tracker's, steadier
-# from run to run, and what the rate ratio would be if both servers used their core fully.
-printf '%-5s %-5s %9s %8s %8s %7s | %9s %8s %8s %7s | %6s %6s\n' round kind nginx p50 p99 cpu-us tracker p50 p99 cpu-us ratio by-cpu
+# ratio: tracker's rate over nginx's (the target); by-cpu: nginx's CPU per request over
+# tracker's, steadier from run to run, and what the rate ratio would be if both servers used
+# their core fully; nio: the bare NIO server's rate over nginx's.
+printf '%-5s %-5s %9s %8s %8s %7s | %9s %8s %8s %7s | %8s %7s | %6s %6s %6s\n' round kind nginx p50 p99 cpu-us tracker p50 p99 cpu-us bare-nio cpu-us ratio by-cpu nio
 RATIOS=$WORK/ratios
 for round in $(seq "$ROUNDS"); do
   for kind in GET POST; do
@@ -51,15 +60,17 @@ for round in $(seq "$ROUNDS"); do
     if [ "$kind" = POST ]; then script=bench/post.lua; path="/tr/v1/"; fi
     read -r nr np50 np99 ncpu < <(run "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT$path" $script)
     read -r tr tp50 tp99 tcpu < <(run "$TRACKER_PID" "http://127.0.0.1:$TRACKER_PORT$path" $script)
+    read -r br _ _ bcpu < <(run "$NIO_PID" "http://127.0.0.1:$NIO_PORT$path" $script)
     ratio=$(printf '%.3f' "$(echo "$tr / $nr" | bc -l)")
     bycpu=$(printf '%.3f' "$(echo "$ncpu / $tcpu" | bc -l)")
-    echo "$kind $ratio $bycpu" >> "$RATIOS"
-    printf '%-5s %-5s %9s %8s %8s %7s | %9s %8s %8s %7s | %6s %6s\n' "$round" "$kind" "$nr" "$np50" "$np99" "$ncpu" "$tr" "$tp50" "$tp99" "$tcpu" "$ratio" "$bycpu"
+    nio=$(printf '%.3f' "$(echo "$br / $nr" | bc -l)")
+    echo "$kind $ratio $bycpu $nio" >> "$RATIOS"
+    printf '%-5s %-5s %9s %8s %8s %7s | %9s %8s %8s %7s | %8s %7s | %6s %6s %6s\n' "$round" "$kind" "$nr" "$np50" "$np99" "$ncpu" "$tr" "$tp50" "$tp99" "$tcpu" "$br" "$bcpu" "$ratio" "$bycpu" "$nio"
   done
 done
 for kind in GET POST; do
   median() { awk -v k=$kind -v f="$1" '$1 == k {print $f}' "$RATIOS" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-  echo "median tracker/nginx $kind: $(median 2) (by CPU per request: $(median 3))"
+  echo "median tracker/nginx $kind: $(median 2) (by CPU per request: $(median 3)); bare NIO/nginx: $(median 4)"
 done
 echo "tracker status: $(curl -s "http://127.0.0.1:$TRACKER_PORT/status")"
 echo "events in the store: $(sqlite3 "$WORK/data/tracker.sqlite" "SELECT count(*) FROM events")"
