@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsqlite3-dev zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble nats-server chromium chromium-driver fonts-dejavu-core zbar-tools; do
+for pkg in zlib1g-dev sqlite3 curl gzip openssl postgresql-15 clickhouse-server clickhouse-client pebble nats-server chromium chromium-driver fonts-dejavu-core zbar-tools; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,18 +10,12 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
 
-    /// Process-wide settings, applied once before the first connection opens.
-    private static let configured: Void = { _ = tracker_sqlite3_disable_memory_statistics() }()
     /// The VFS that writes a commit's log frames in one call (CSQLiteWAL), registered once; nil
     /// if it could not be (the platform's VFS is then used).
-    static let coalescingVFS: String? = {
-        configured
-        return tracker_wal_vfs_register() == SQLITE_OK ? TRACKER_WAL_VFS_NAME : nil
-    }()
+    static let coalescingVFS: String? = tracker_wal_vfs_register() == SQLITE_OK ? TRACKER_WAL_VFS_NAME : nil
 
     /// `coalescingLog`: for the connection that writes (see `coalescingVFS`); readers need not.
     init(path: String, coalescingLog: Bool = false) throws(StorageError) {
-        Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, coalescingLog ? Self.coalescingVFS : nil)
