@@ -228,7 +228,7 @@ let package = Package(
             "TrackerPostgres", "TrackerServer", "TrackerConfig", "TrackerTesting",
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
-        .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"]),
+        .testTarget(name: "TrackerClickHouseTests", dependencies: ["TrackerClickHouse", "TrackerTesting"], exclude: ["chdb_http.py"]),
         .testTarget(name: "TrackerNATSTests", dependencies: ["TrackerNATS", "TrackerStorage"]),
         .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "TrackerTesting"], exclude: ["interop.py"]),
         .testTarget(name: "TrackerTLSTests", dependencies: [
