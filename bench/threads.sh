@@ -3,6 +3,8 @@
 # the event loop, the commit thread, the fsync thread, the checkpointer), for one or more builds
 # run in turn. This machine's rates vary by 10-20 % from run to run: alternate the builds, use
 # several rounds and compare medians. Threads at nice 19 are the storage threads (StorageNice).
+# "core busy": the rate times the CPU per request; below 100 % the core idled, every connection
+# waiting for the same fsync (docs/storage.md).
 #
 #   bench/threads.sh GET|POST [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}; DURATION=${2:-6}; ROUNDS=${3:-3}
@@ -26,7 +28,7 @@ for round in $(seq "$ROUNDS"); do
     rate=$(echo "$out" | awk '/Requests\/sec/ {print int($2)}')
     join <(echo "$before") <(echo "$after") | awk -v n="$n" -v r="$rate" -v b="$(basename "$bin")" -v round="$round" '
       { d = $5 - $3; total += d; if (d * 10000 / n >= 0.3) parts = parts sprintf(" %s %.1f", $2, d * 10000 / n) }
-      END { printf "%s %-12s %6d req/s | total %.1f us/req |%s\n", round, b, r, total * 10000 / n, parts }'
+      END { printf "%s %-12s %6d req/s | total %.1f us/req, core busy %d %% |%s\n", round, b, r, total * 10000 / n, r * total / n, parts }'
     kill "$TRACKER_PID"; wait "$TRACKER_PID" 2>/dev/null || true
     rm -rf "$WORK/data-$PORT"
   done
