@@ -10,21 +10,24 @@ public final class VisitorCookie: Sendable {
     /// lookup is not free.
     let domains = Mutex<[String: String?]>([:])
 
+    /// What follows the id in every cookie, made once (its number was formatted for every new
+    /// visitor).
+    let attributes: String
+
     public init(maxAgeSeconds: Int, domain: String?) {
         self.maxAgeSeconds = maxAgeSeconds
         self.domain = domain
+        attributes = "; Path=/; Max-Age=\(maxAgeSeconds); SameSite=Lax"
     }
 
     public func header(vid: String, requestHost: String, secure: Bool) -> String {
         let domain = domain ?? registrableDomain(requestHost)
         // Sized first: appended piece by piece, the text was reallocated three times per new visitor.
         var value = ""
-        value.reserveCapacity(80 + vid.utf8.count + (domain?.utf8.count ?? 0))
+        value.reserveCapacity(24 + vid.utf8.count + attributes.utf8.count + (domain?.utf8.count ?? 0))
         value += "vid="
         value += vid
-        value += "; Path=/; Max-Age="
-        value += String(maxAgeSeconds)
-        value += "; SameSite=Lax"
+        value += attributes
         if let domain {
             value += "; Domain="
             value += domain
