@@ -43,8 +43,10 @@ public struct EventPipeline: Sendable {
 
     /// `values` is consumed: handed over uniquely, the steps change it in place.
     public func process(_ values: consuming HitValues, hit: RawHit) throws(Rejection) -> ProcessedEvent {
-        let now = Timestamp.truncated(clock.now())
-        let eid = TimeUUID.text(TimeUUID.v7(at: now, random: random))
+        let instant = clock.now()
+        let now = Timestamp.truncated(instant)
+        // From the untruncated time: ids minted in one millisecond still sort in turn.
+        let eid = TimeUUID.text(TimeUUID.v7(at: instant, random: random))
         var draft = EventDraft(event: Event(eid: eid, created: now, isServer: hit.route.isServer),
                                values: consume values, hit: hit)
         draft.event[EventField.route] = hit.route.rawValue

@@ -160,6 +160,18 @@ import Testing
         #expect(seen.count == 1000, "the random bits differ")
     }
 
+    @Test func idsMintedInTurnSortInTurnWithinAMillisecond() {
+        let random = SystemRandomSource()
+        let start = 1_764_000_000.123
+        // One a microsecond, within one millisecond and across the next (text order is what the
+        // store's indexes compare).
+        let ids = (0..<1500).map { TimeUUID.text(TimeUUID.v7(at: Date(timeIntervalSince1970: start + Double($0) / 1_000_000), random: random)) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        let sameInstant = (0..<100).map { _ in TimeUUID.v7(at: Date(timeIntervalSince1970: start), random: random) }
+        #expect(Set(sameInstant).count == 100, "ids of one instant still differ by their random bits")
+    }
+
     @Test func uuidTextIsFoundationsInLowerCase() {
         for _ in 0..<1000 {
             let uuid = UUID()
