@@ -39,7 +39,8 @@ public struct RollupBatch: Sendable {
     public private(set) var visitors: [VisitorKey: Span] = [:]
     public private(set) var sessions: [SessionKey: Span] = [:]
     public private(set) var dailyEvents: [DayKey: Int] = [:]
-    public private(set) var dailyVisitors: Set<DayVisitorKey> = []
+    /// Each with the place in `events` of one of its events.
+    public private(set) var dailyVisitors: [DayVisitorKey: Int] = [:]
     /// The last day formatted: a batch's events are nearly all of one day.
     private var lastDay: (number: Int64, text: String) = (.min, "")
 
@@ -51,7 +52,7 @@ public struct RollupBatch: Sendable {
         self.events.reserveCapacity(events)
         visitors = Dictionary(minimumCapacity: events)
         sessions = Dictionary(minimumCapacity: events)
-        dailyVisitors = Set(minimumCapacity: events)
+        dailyVisitors = Dictionary(minimumCapacity: events)
         dailyEvents = Dictionary(minimumCapacity: 4)
     }
 
@@ -62,6 +63,14 @@ public struct RollupBatch: Sendable {
         return lastDay.text
     }
 
+    /// The entries in the order their events came, which is their keys' order when the server
+    /// minted the ids (time-ordered UUIDv7): written in that order, each row goes after the
+    /// last of its B-tree, where SQLite fills pages instead of splitting them (Sources/SQLite3).
+    /// A dictionary's own order is random: then most rows of a batch went between others.
+    public var visitorsInOrder: [(key: VisitorKey, value: Span)] { visitors.sorted { $0.value.first < $1.value.first } }
+    public var sessionsInOrder: [(key: SessionKey, value: Span)] { sessions.sorted { $0.value.first < $1.value.first } }
+    public var dailyVisitorsInOrder: [DayVisitorKey] { dailyVisitors.sorted { $0.value < $1.value }.map(\.key) }
+
     public mutating func add(_ event: Event) {
         let index = events.count
         events.append(event)
@@ -69,7 +78,7 @@ public struct RollupBatch: Sendable {
         let day = day(of: event.created)
         dailyEvents[DayKey(site: site, day: day, name: event[.ename] ?? ""), default: 0] += 1
         guard let vid = event[.vid] else { return }
-        dailyVisitors.insert(DayVisitorKey(site: site, day: day, vid: vid))
+        dailyVisitors[DayVisitorKey(site: site, day: day, vid: vid)] = index
         visitors[VisitorKey(site: site, vid: vid), default: .empty].add(index, event)
         if let sid = event[.sid] {
             sessions[SessionKey(site: site, sid: sid), default: .empty].add(index, event)
