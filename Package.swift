@@ -32,9 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
-        // SQLite's amalgamation, built with the options an embedded store wants and one fix of ours
-        // (Sources/SQLite3/README.md): against Debian's libsqlite3 (3.40, built without lookaside,
-        // with secure delete) it stores about 40 % more events per CPU second (store-bench).
+        // SQLite's amalgamation, built with the options an embedded store wants and two changes of
+        // ours (Sources/SQLite3/README.md): against Debian's libsqlite3 (3.40, built without
+        // lookaside, with secure delete) it stores about 40 % more events per CPU second
+        // (store-bench), and B-trees that grow at their right edge fill their pages.
         .target(
             name: "SQLite3",
             exclude: ["README.md"],
