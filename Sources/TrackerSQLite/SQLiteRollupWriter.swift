@@ -57,7 +57,7 @@ enum SQLiteRollupWriter {
     static func write(_ batch: RollupBatch, _ statements: WriterStatements) throws(StorageError) {
         let text = statements.text
         let events = batch.events
-        try statements.visitor.write(batch.visitorsInOrder, text: text) { entry, at, statement in
+        try statements.visitor.write(batch.visitors.entries, text: text) { entry, at, statement in
             let (key, span) = entry
             let first = events[span.first]
             text.add(at + 1, key.site)
@@ -70,7 +70,7 @@ enum SQLiteRollupWriter {
             addAcquisition(of: first, from: at + 8, to: text)
             text.add(at + 12, first[.country])
         }
-        try statements.session.write(batch.sessionsInOrder, text: text) { entry, at, statement in
+        try statements.session.write(batch.sessions.entries, text: text) { entry, at, statement in
             let (key, span) = entry
             let (first, last) = (events[span.first], events[span.last])
             text.add(at + 1, key.site)
@@ -89,7 +89,8 @@ enum SQLiteRollupWriter {
             text.add(at + 3, entry.key.name)
             statement.bind(at + 4, Int64(entry.value))
         }
-        try statements.dailyVisitor.write(batch.dailyVisitorsInOrder, text: text) { key, at, _ in
+        try statements.dailyVisitor.write(batch.dailyVisitors.entries, text: text) { entry, at, _ in
+            let key = entry.key
             text.add(at + 1, key.site)
             text.add(at + 2, key.day)
             text.add(at + 3, key.vid)

@@ -36,11 +36,10 @@ public struct RollupBatch: Sendable {
 
     /// Every event folded in, once, in the order added.
     public private(set) var events: [Event] = []
-    public private(set) var visitors: [VisitorKey: Span] = [:]
-    public private(set) var sessions: [SessionKey: Span] = [:]
+    public private(set) var visitors = ArrivalOrdered<VisitorKey, Span>()
+    public private(set) var sessions = ArrivalOrdered<SessionKey, Span>()
     public private(set) var dailyEvents: [DayKey: Int] = [:]
-    /// Each with the place in `events` of one of its events.
-    public private(set) var dailyVisitors: [DayVisitorKey: Int] = [:]
+    public private(set) var dailyVisitors = ArrivalOrdered<DayVisitorKey, Void>()
     /// The last day formatted: a batch's events are nearly all of one day.
     private var lastDay: (number: Int64, text: String) = (.min, "")
 
@@ -50,9 +49,9 @@ public struct RollupBatch: Sendable {
     /// times over a commit of fifty new visitors.
     public init(capacity events: Int) {
         self.events.reserveCapacity(events)
-        visitors = Dictionary(minimumCapacity: events)
-        sessions = Dictionary(minimumCapacity: events)
-        dailyVisitors = Dictionary(minimumCapacity: events)
+        visitors = ArrivalOrdered(capacity: events)
+        sessions = ArrivalOrdered(capacity: events)
+        dailyVisitors = ArrivalOrdered(capacity: events)
         dailyEvents = Dictionary(minimumCapacity: 4)
     }
 
@@ -63,14 +62,6 @@ public struct RollupBatch: Sendable {
         return lastDay.text
     }
 
-    /// The entries in the order their events came, which is their keys' order when the server
-    /// minted the ids (time-ordered UUIDv7): written in that order, each row goes after the
-    /// last of its B-tree, where SQLite fills pages instead of splitting them (Sources/SQLite3).
-    /// A dictionary's own order is random: then most rows of a batch went between others.
-    public var visitorsInOrder: [(key: VisitorKey, value: Span)] { visitors.sorted { $0.value.first < $1.value.first } }
-    public var sessionsInOrder: [(key: SessionKey, value: Span)] { sessions.sorted { $0.value.first < $1.value.first } }
-    public var dailyVisitorsInOrder: [DayVisitorKey] { dailyVisitors.sorted { $0.value < $1.value }.map(\.key) }
-
     public mutating func add(_ event: Event) {
         let index = events.count
         events.append(event)
@@ -78,10 +69,41 @@ public struct RollupBatch: Sendable {
         let day = day(of: event.created)
         dailyEvents[DayKey(site: site, day: day, name: event[.ename] ?? ""), default: 0] += 1
         guard let vid = event[.vid] else { return }
-        dailyVisitors[DayVisitorKey(site: site, day: day, vid: vid)] = index
-        visitors[VisitorKey(site: site, vid: vid), default: .empty].add(index, event)
+        dailyVisitors.update(DayVisitorKey(site: site, day: day, vid: vid), new: ()) { _ in }
+        visitors.update(VisitorKey(site: site, vid: vid), new: .empty) { $0.add(index, event) }
         if let sid = event[.sid] {
-            sessions[SessionKey(site: site, sid: sid), default: .empty].add(index, event)
+            sessions.update(SessionKey(site: site, sid: sid), new: .empty) { $0.add(index, event) }
         }
     }
+}
+
+/// Entries in the order their keys first came, each found by its key with one hashing. The rollup
+/// rows are written in this order, which is their keys' order when the server minted the ids
+/// (time-ordered UUIDv7): each row then goes after the last of its B-tree, where SQLite fills
+/// pages instead of splitting them (Sources/SQLite3/README.md). A dictionary's own order is
+/// random, and most rows of a batch went between others; sorting a batch's entries took longer
+/// than keeping them in order.
+public struct ArrivalOrdered<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    public private(set) var entries: [(key: Key, value: Value)] = []
+    private var places: [Key: Int] = [:]
+
+    init(capacity: Int = 0) {
+        entries.reserveCapacity(capacity)
+        places = Dictionary(minimumCapacity: capacity)
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public subscript(key: Key) -> Value? { places[key].map { entries[$0].value } }
+
+    /// Changes the key's value, first added as `new` at the end if the key is not there yet.
+    mutating func update(_ key: Key, new: Value, _ change: (inout Value) -> Void) {
+        let end = entries.count
+        let place = Self.claim(&places[key, default: end], end)
+        if place == end { entries.append((key, new)) }
+        change(&entries[place].value)
+    }
+
+    /// Through the dictionary's `default:` accessor, which finds or inserts with one hashing.
+    private static func claim(_ place: inout Int, _ end: Int) -> Int { place }
 }

@@ -26,6 +26,22 @@ import TrackerTesting
         #expect(batch.dailyVisitors.count == 2)
     }
 
+    /// Rows are written in the order their visitors, sessions and days first came (the keys'
+    /// order when the server minted them), not in a dictionary's order.
+    @Test func entriesKeepTheOrderTheirEventsCame() {
+        var batch = RollupBatch(capacity: 4)
+        let vids = ["c", "a", "d", "b"]
+        for (n, vid) in (vids + vids.reversed()).enumerated() {
+            batch.add(EventBuilder.event(n, vid: vid, sid: "s-" + vid))
+        }
+        #expect(batch.visitors.entries.map(\.key.vid) == vids)
+        #expect(batch.visitors.entries.map(\.value.count) == [2, 2, 2, 2])
+        #expect(batch.sessions.entries.map(\.key.sid) == vids.map { "s-" + $0 })
+        #expect(batch.dailyVisitors.entries.map(\.key.vid) == vids)
+        #expect(batch.visitors[.init(site: "d4md6", vid: "d")]?.first == 2)
+        #expect(batch.visitors[.init(site: "d4md6", vid: "d")]?.last == 5)
+    }
+
     /// Days are UTC calendar days, remembered from one event to the next: check the edges, before
     /// 1970 too, against the timestamp's own text.
     @Test func eachEventCountsOnItsOwnDay() {
