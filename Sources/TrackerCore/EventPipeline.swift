@@ -22,7 +22,7 @@ public struct EventPipeline: Sendable {
                 clock: any TrackerClock = SystemClock(), random: any RandomSource = SystemRandomSource()) {
         self.clock = clock
         self.random = random
-        let mint: @Sendable () -> String = { TimeUUID.text(TimeUUID.v7(at: clock.now(), random: random)) }
+        let mint: @Sendable () -> UUID = { TimeUUID.v7(at: clock.now(), random: random) }
         steps = [
             PipelineSteps.site,
             PipelineSteps.account(mixer: configuration.accountHashMixer),

@@ -36,7 +36,7 @@ enum PipelineSteps {
     /// is `CookielessVisitor`'s daily hash, its session is derived, no cookie is set, and
     /// `params.cookieless` marks it for reports.
     static func identity(sessions: SessionTracker, key: IPHashKey, requireConsent: Bool,
-                         mint: @escaping @Sendable () -> String) -> PipelineStep {
+                         mint: @escaping @Sendable () -> UUID) -> PipelineStep {
         PipelineStep("identity") { draft in
             let requested = CookielessVisitor.requested(draft.take(.cookieless))
             let unconsented = requireConsent && (draft.values[.cflags]?.number ?? 0) == 0
@@ -48,13 +48,14 @@ enum PipelineSteps {
                                                clientIP: draft.hit.clientIP, userAgent: draft.hit.userAgent)
                 draft.event[.vid] = vid
                 draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: nil,
-                                                     at: draft.event.created, mint: mint)
+                                                     at: draft.event.created, mint: { TimeUUID.text(mint()) })
                 draft.values[.cookieless] = .bool(true)
                 return
             }
             let cookieVID = draft.hit.cookies["vid"]
             let sentVID = draft.takeText(.vid).map(normalisedID)
-            var vid = sentVID ?? mint()
+            let minted = sentVID == nil ? mint() : nil
+            var vid = sentVID ?? TimeUUID.text(minted!)
             var stitched = false
             if let uid = draft.takeText(.uid) {
                 draft.event[.uid] = uid
@@ -65,8 +66,14 @@ enum PipelineSteps {
             }
             draft.event[.vid] = vid
             let clientSID = draft.takeText(.sid).map(normalisedID)
-            draft.event[.sid] = sessions.session(site: draft.event[.hhash] ?? "", vid: vid, clientSID: clientSID,
-                                                 at: draft.event.created, newVisitor: sentVID == nil && !stitched, mint: mint)
+            let site = draft.event[.hhash] ?? ""
+            if let minted, !stitched {
+                draft.event[.sid] = sessions.session(site: site, newVisitor: minted, clientSID: clientSID,
+                                                     at: draft.event.created, mint: mint)
+            } else {
+                draft.event[.sid] = sessions.session(site: site, vid: vid, clientSID: clientSID, at: draft.event.created,
+                                                     mint: { TimeUUID.text(mint()) })
+            }
             draft.setsVisitorCookie = !draft.event.isServer && cookieVID != vid
         }
     }

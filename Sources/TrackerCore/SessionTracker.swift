@@ -25,6 +25,11 @@ public final class SessionTracker: Sendable {
         case uuid(UInt64, UInt64)
         case text(String)
 
+        init(_ uuid: UUID) {
+            let (high, low) = withUnsafeBytes(of: uuid.uuid) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+            self = .uuid(high, low)
+        }
+
         init(_ text: String) {
             // Parsed case-insensitively: only lower case text is the canonical form given back.
             var upperCase = false
@@ -32,8 +37,7 @@ public final class SessionTracker: Sendable {
                 self = .text(text)
                 return
             }
-            let (high, low) = withUnsafeBytes(of: uuid.uuid) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
-            self = .uuid(high, low)
+            self.init(uuid)
         }
 
         var text: String {
@@ -57,6 +61,11 @@ public final class SessionTracker: Sendable {
             self.site = site
             self.vid = CompactID(vid)
         }
+
+        init(site: String, vid: CompactID) {
+            self.site = site
+            self.vid = vid
+        }
     }
 
     struct Entry {
@@ -64,6 +73,11 @@ public final class SessionTracker: Sendable {
         var lastSeen: Date
         init(sid: String, lastSeen: Date) {
             id = CompactID(sid)
+            self.lastSeen = lastSeen
+        }
+
+        init(id: CompactID, lastSeen: Date) {
+            self.id = id
             self.lastSeen = lastSeen
         }
         var sid: String { id.text }
@@ -114,15 +128,35 @@ public final class SessionTracker: Sendable {
     /// was minted for this hit, so no session can exist (the lookup is skipped).
     public func session(site: String, vid: String, clientSID: String?, at now: Date, newVisitor: Bool = false,
                         mint: () -> String) -> String {
-        let key = Key(site: site, vid: vid)
+        session(Key(site: site, vid: vid), clientSID: clientSID, at: now, newVisitor: newVisitor) {
+            let sid = mint()
+            return (sid, CompactID(sid))
+        }
+    }
+
+    /// The session of a visitor whose id the server just minted: kept from the ids' bytes, where
+    /// the other entry point parses the text it is given (twice per new visitor, and every pixel
+    /// of an email is one).
+    public func session(site: String, newVisitor vid: UUID, clientSID: String?, at now: Date, mint: () -> UUID) -> String {
+        session(Key(site: site, vid: CompactID(vid)), clientSID: clientSID, at: now, newVisitor: true) {
+            let sid = mint()
+            return (TimeUUID.text(sid), CompactID(sid))
+        }
+    }
+
+    func session(_ key: Key, clientSID: String?, at now: Date, newVisitor: Bool, mint: () -> (String, CompactID)) -> String {
         let epoch = epoch(at: now)
         var dropped: Dropped = ([:], [:])
         defer { release(dropped) }
         return shard(key).state.withLock { state in
             dropped = rotateIfDue(&state, epoch: epoch)
             if newVisitor {
-                let sid = clientSID ?? mint()
-                state.current[key] = Entry(sid: sid, lastSeen: now)
+                if let clientSID {
+                    state.current[key] = Entry(sid: clientSID, lastSeen: now)
+                    return clientSID
+                }
+                let (sid, id) = mint()
+                state.current[key] = Entry(id: id, lastSeen: now)
                 return sid
             }
             // Returning visitors are mostly in `current`: found and updated with one hashing.
@@ -132,14 +166,14 @@ public final class SessionTracker: Sendable {
                     state.current.values[index].lastSeen = max(now, entry.lastSeen)
                     return entry.sid
                 }
-                let sid = clientSID ?? mint()
-                state.current.values[index] = Entry(sid: sid, lastSeen: max(now, entry.lastSeen))
+                let (sid, id) = clientSID.map { ($0, CompactID($0)) } ?? mint()
+                state.current.values[index] = Entry(id: id, lastSeen: max(now, entry.lastSeen))
                 return sid
             }
             let old = state.previous.isEmpty ? nil : state.previous.removeValue(forKey: key)
-            let active = old.flatMap { now.timeIntervalSince($0.lastSeen) < timeout ? $0.sid : nil }
-            let sid = clientSID ?? active ?? mint()
-            state.current[key] = Entry(sid: sid, lastSeen: max(now, old?.lastSeen ?? now))
+            let active = old.flatMap { now.timeIntervalSince($0.lastSeen) < timeout ? ($0.sid, $0.id) : nil }
+            let (sid, id) = clientSID.map { ($0, CompactID($0)) } ?? active ?? mint()
+            state.current[key] = Entry(id: id, lastSeen: max(now, old?.lastSeen ?? now))
             return sid
         }
     }

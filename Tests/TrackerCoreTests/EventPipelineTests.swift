@@ -78,6 +78,21 @@ import TrackerTesting
         #expect(TimeUUID.parse(processed.event[.vid] ?? "").map(TimeUUID.version) == 7)
     }
 
+    /// A minted visitor's session is remembered from the ids' bytes: the next hit with the new
+    /// cookie continues it, and a hit that also sent its own `sid` keeps that one.
+    @Test func aMintedVisitorsNextHitContinuesItsSession() throws {
+        let first = try process("{}").event
+        clock.advance(by: 60)
+        let next = try process("{}", cookies: ["vid": first[.vid] ?? ""]).event
+        #expect(next[.vid] == first[.vid])
+        #expect(next[.sid] == first[.sid])
+        #expect(TimeUUID.parse(first[.sid] ?? "").map(TimeUUID.version) == 7)
+        let own = "3d0be301-cbd2-11e8-aa59-ffd128a54d91"
+        let withSID = try process(#"{"sid":"\#(own)"}"#).event
+        let after = try process("{}", cookies: ["vid": withSID[.vid] ?? ""]).event
+        #expect(withSID[.sid] == own && after[.sid] == own)
+    }
+
     @Test func serverEventsNeverSetCookies() throws {
         #expect(!(try process("{}", route: .str)).setsVisitorCookie)
     }
