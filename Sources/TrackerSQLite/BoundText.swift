@@ -33,10 +33,22 @@ final class BoundText {
         if let text { add(parameter, text) }
     }
 
-    /// A time as `Timestamp.format` writes it, without making a String of it.
+    /// A time as `Timestamp.format` writes it, without making a String of it. The last one is
+    /// kept: a new visitor's row and rollups bind the same millisecond five times, and a batch's
+    /// events mostly share their milliseconds.
     func add(_ parameter: Int32, _ date: Date) {
-        add(parameter) { Timestamp.append(date, to: &$0) }
+        let milliseconds = Timestamp.milliseconds(date)
+        if milliseconds != lastTime.milliseconds {
+            lastTime.text.removeAll(keepingCapacity: true)
+            Timestamp.append(date, to: &lastTime.text)
+            lastTime.milliseconds = milliseconds
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: lastTime.text)
+        spans.append((parameter, start, lastTime.text.count))
     }
+
+    private var lastTime: (milliseconds: Int64, text: [UInt8]) = (.min, [])
 
     /// A value written straight into the buffer (JSON, for one).
     func add(_ parameter: Int32, writing write: (inout [UInt8]) -> Void) {
