@@ -99,11 +99,12 @@ public struct ArrivalOrdered<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     /// Changes the key's value, first added as `new` at the end if the key is not there yet.
     mutating func update(_ key: Key, new: Value, _ change: (inout Value) -> Void) {
         let end = entries.count
-        let place = Self.claim(&places[key, default: end], end)
+        let place = Self.stored(&places[key, default: end])
         if place == end { entries.append((key, new)) }
         change(&entries[place].value)
     }
 
-    /// Through the dictionary's `default:` accessor, which finds or inserts with one hashing.
-    private static func claim(_ place: inout Int, _ end: Int) -> Int { place }
+    /// Read through `inout`, the dictionary's `default:` accessor stores the default for a new
+    /// key: the place is found or claimed with one hashing.
+    private static func stored(_ place: inout Int) -> Int { place }
 }
