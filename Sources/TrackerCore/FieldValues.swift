@@ -48,6 +48,8 @@ public struct FieldValues<Field: TaggedField, Value: Sendable & Equatable>: Send
 
     @inlinable public var count: Int { storage.header.nonzeroBitCount }
     @inlinable public var isEmpty: Bool { storage.header == 0 }
+    /// Which fields are present: bit `tag` for each.
+    @inlinable public var presence: UInt64 { storage.header }
     @inlinable public var keys: [Field] { map(\.key) }
     @inlinable public var values: [Value] { map(\.value) }
 

@@ -28,15 +28,34 @@ enum EventRowMapping {
         text.add(offset + 2, event.created)
         statement.bind(offset + 3, Int64(event.isServer ? 1 : 0))
         for (field, value) in event.text { text.add(offset + textParameter(field), value) }
-        for (field, value) in event.numbers {
-            if field.isInteger {
-                statement.bind(offset + numberParameter(field), Int64(exactly: value.rounded(.towardZero)) ?? 0)
-            } else {
-                statement.bind(offset + numberParameter(field), value)
-            }
-        }
+        for (field, value) in event.numbers { bind(field, value, at: offset + numberParameter(field), to: statement) }
         if !event.params.isEmpty { text.add(offset + paramsParameter) { JSONWriter.write(event.params, into: &$0) } }
         if !event.nparams.isEmpty { text.add(offset + paramsParameter + 1) { JSONWriter.write(event.nparams, into: &$0) } }
+    }
+
+    /// Binds an event to an insert of its own shape's columns (`EventShape.columns`): its values
+    /// in the same order, one parameter after the other.
+    static func bindShaped(_ event: Event, to statement: SQLiteStatement, text: BoundText, offset: Int32) {
+        var parameter = offset
+        func next() -> Int32 {
+            parameter += 1
+            return parameter
+        }
+        text.add(next(), event.eid)
+        text.add(next(), event.created)
+        statement.bind(next(), Int64(event.isServer ? 1 : 0))
+        for (_, value) in event.text { text.add(next(), value) }
+        for (field, value) in event.numbers { bind(field, value, at: next(), to: statement) }
+        if !event.params.isEmpty { text.add(next()) { JSONWriter.write(event.params, into: &$0) } }
+        if !event.nparams.isEmpty { text.add(next()) { JSONWriter.write(event.nparams, into: &$0) } }
+    }
+
+    static func bind(_ field: NumericField, _ value: Double, at parameter: Int32, to statement: SQLiteStatement) {
+        if field.isInteger {
+            statement.bind(parameter, Int64(exactly: value.rounded(.towardZero)) ?? 0)
+        } else {
+            statement.bind(parameter, value)
+        }
     }
 
     static func read(_ statement: SQLiteStatement) -> Event {
@@ -61,5 +80,30 @@ enum EventRowMapping {
             event.nparams = map.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
         }
         return event
+    }
+}
+
+/// Which columns an event has values for. An insert listing only those is prepared per shape
+/// (`WriterStatements`): with all sixty columns, each row of a pixel paid for forty-odd NULL
+/// parameters, copied, given their affinity and written into the record one by one.
+struct EventShape: Hashable {
+    let text: UInt64
+    let numbers: UInt64
+    let params: Bool
+    let nparams: Bool
+
+    init(_ event: Event) {
+        text = event.text.presence
+        numbers = event.numbers.presence
+        params = !event.params.isEmpty
+        nparams = !event.nparams.isEmpty
+    }
+
+    /// In the order `EventRowMapping.bindShaped` binds them.
+    var columns: [String] {
+        ["eid", "created", "server"]
+            + EventField.allCases.filter { text & (1 << UInt64($0.tag)) != 0 }.map(\.rawValue)
+            + NumericField.allCases.filter { numbers & (1 << UInt64($0.tag)) != 0 }.map(\.rawValue)
+            + (params ? ["params"] : []) + (nparams ? ["nparams"] : [])
     }
 }

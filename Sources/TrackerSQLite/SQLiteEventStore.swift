@@ -115,9 +115,7 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
         do throws(StorageError) {
             var rollups = RollupBatch(capacity: events.count)
             let text = statements.text
-            try statements.insert.write(events, text: text) { event, at, statement in
-                EventRowMapping.bind(event, to: statement, text: text, offset: at)
-            } done: { (chunk, inserted) throws(StorageError) in
+            func counted(_ chunk: ArraySlice<Event>, _ inserted: Int) throws(StorageError) {
                 // Only inserted events count in the rollups: a replayed one (same eid) is counted once.
                 if inserted == chunk.count {
                     for event in chunk { rollups.add(event) }
@@ -127,12 +125,43 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
                     for event in chunk where new.remove(event.eid) != nil { rollups.add(event) }
                 }
             }
+            if let runs = try shapedRuns(events, connection: connection, statements: statements) {
+                for (range, chunks) in runs {
+                    try chunks.write(events[range], text: text) { event, at, statement in
+                        EventRowMapping.bindShaped(event, to: statement, text: text, offset: at)
+                    } done: { (chunk, inserted) throws(StorageError) in try counted(chunk, inserted) }
+                }
+            } else {
+                try statements.insert.write(events, text: text) { event, at, statement in
+                    EventRowMapping.bind(event, to: statement, text: text, offset: at)
+                } done: { (chunk, inserted) throws(StorageError) in try counted(chunk, inserted) }
+            }
             try SQLiteRollupWriter.write(rollups, statements)
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// The batch as runs of events of one shape, each with its shape's insert, in arrival order;
+    /// nil when the shapes alternate too often (each run is at least one statement, so short runs
+    /// would cost more than the NULL columns they save) or too many shapes were seen.
+    static func shapedRuns(_ events: [Event], connection: SQLiteConnection,
+                           statements: WriterStatements) throws(StorageError) -> [(Range<Int>, RowChunks)]? {
+        guard let first = events.first else { return [] }
+        var runs: [(Range<Int>, RowChunks)] = []
+        var start = 0
+        var shape = EventShape(first)
+        for index in 1...events.count {
+            let next = index < events.count ? EventShape(events[index]) : nil
+            guard next != shape else { continue }
+            guard runs.count < max(1, events.count / 8),
+                  let chunks = try statements.insert(for: shape, on: connection) else { return nil }
+            runs.append((start..<index, chunks))
+            if let next { (start, shape) = (index, next) }
+        }
+        return runs
     }
 
     /// The eids of the last `count` rows inserted. New rows take the highest seq, so within the

@@ -12,6 +12,22 @@ final class WriterStatements: @unchecked Sendable {
     let dailyEvents: RowChunks
     let dailyVisitor: RowChunks
 
+    /// Inserts of the shapes seen so far (`EventShape`), up to `maxShapes`; past that, and for
+    /// batches that mix shapes, `insert` takes every column.
+    private var shapes: [EventShape: RowChunks] = [:]
+    static let maxShapes = 64
+
+    /// The insert for events of this shape, prepared on first use; nil once `maxShapes` are kept.
+    func insert(for shape: EventShape, on connection: SQLiteConnection) throws(StorageError) -> RowChunks? {
+        if let chunks = shapes[shape] { return chunks }
+        guard shapes.count < Self.maxShapes else { return nil }
+        let columns = shape.columns
+        let chunks = try RowChunks(connection, head: "INSERT OR IGNORE INTO events (\(columns.joined(separator: ", ")))",
+                                   width: columns.count)
+        shapes[shape] = chunks
+        return chunks
+    }
+
     init(_ connection: SQLiteConnection) throws(StorageError) {
         insert = try RowChunks(connection, head: EventRowMapping.insertHead, width: EventRowMapping.columns.count)
         visitor = try RowChunks(connection, head: SQLiteRollupWriter.visitorHead, width: 12, tail: SQLiteRollupWriter.visitorTail)

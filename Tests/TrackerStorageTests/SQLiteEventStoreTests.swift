@@ -87,6 +87,26 @@ import TrackerTesting
         #expect(sqlite3_memory_used() == 0)
         #expect(try await store.count(EventQuery()) == 1)
     }
+    /// An insert is prepared for each set of fields seen, up to `WriterStatements.maxShapes`;
+    /// events of further sets go through the insert of every column, and come back the same.
+    @Test func eventsOfMoreShapesThanAreKeptStillRoundTrip() async throws {
+        let directory = TemporaryDirectory("sqlite-shapes")
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(path: directory.file("tracker.sqlite"))
+        let fields = EventField.allCases
+        var all: [Event] = []
+        for n in 0..<(WriterStatements.maxShapes + 20) {
+            var event = EventBuilder.sparse(n, at: Double(n))
+            event[fields[n % fields.count]] = "value-\(n)"
+            if n >= fields.count { event[fields[(n * 7) % fields.count]] = "other-\(n)" }
+            if n % 3 == 0 { event[.w] = Double(n) }
+            try await store.append([event])
+            all.append(event)
+        }
+        #expect(Set(all.map { EventShape($0) }).count > WriterStatements.maxShapes)
+        #expect(try await store.events(EventQuery(limit: 1000)) == all)
+    }
+
     /// Text of every kind comes back byte for byte, a NUL included (it once cut the value short).
     @Test func textOfAnyKindIsStoredExactly() async throws {
         let directory = TemporaryDirectory("sqlite-text")

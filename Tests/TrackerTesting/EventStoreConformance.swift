@@ -11,6 +11,7 @@ public enum EventStoreConformance {
     public static let checks: [String: Check] = [
         "round trip keeps every field": roundTrip,
         "sparse events round trip": sparseRoundTrip,
+        "events of different fields in one batch round trip": shapesRoundTrip,
         "replaying a batch stores nothing new": idempotentReplay,
         "duplicates inside one batch are stored once": duplicatesInBatch,
         "an empty batch is a no-op": emptyBatch,
@@ -35,6 +36,35 @@ public enum EventStoreConformance {
         let event = EventBuilder.sparse(1)
         try await store.append([event])
         #expect(try await store.events(EventQuery()) == [event])
+    }
+
+    /// Events with different sets of fields, mixed in a batch (one after the other) and in runs:
+    /// each comes back with exactly its own fields (SQLite prepares an insert per set of fields).
+    static func shapesRoundTrip(_ store: any EventStore) async throws {
+        func event(_ n: Int, shape: Int) -> Event {
+            if shape == 3 { return EventBuilder.event(n, at: Double(n)) }
+            var event = EventBuilder.sparse(n, at: Double(n))
+            switch shape {
+            case 1:
+                event[.hhash] = "d4md6"
+                event[.url] = "https://example.com/\(n)"
+                event[.vid] = "vid-\(n)"
+            case 2:
+                event[.ename] = "signup"
+                event[.score] = Double(n) / 4
+                event.params = ["plan": "pro-\(n)"]
+            case 4:
+                event[.duration] = Double(n * 1000)
+                event.nparams = ["seats": Double(n)]
+            default: break
+            }
+            return event
+        }
+        let alternating = (0..<40).map { event($0, shape: $0 % 5) }
+        let runs = (40..<80).map { event($0, shape: $0 < 60 ? 1 : 2) }
+        try await store.append(alternating)
+        try await store.append(runs)
+        #expect(try await store.events(EventQuery(limit: 100)) == alternating + runs)
     }
 
     static func idempotentReplay(_ store: any EventStore) async throws {
