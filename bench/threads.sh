@@ -4,7 +4,8 @@
 # run in turn. This machine's rates vary by 10-20 % from run to run: alternate the builds, use
 # several rounds and compare medians. Threads at nice 19 are the storage threads (StorageNice).
 # "core busy": the rate times the CPU per request; below 100 % the core idled, every connection
-# waiting for the same fsync (docs/storage.md).
+# waiting for the same fsync (docs/storage.md). "log": the bytes the storage threads wrote per
+# request, the write-ahead log (pages a commit rewrote count again: Sources/SQLite3/README.md).
 #
 #   bench/threads.sh GET|POST [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}; DURATION=${2:-6}; ROUNDS=${3:-3}
@@ -15,8 +16,12 @@ BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
 PORT=18083
 read -r -a ARGS <<< "$(request_args "$KIND")"
 URL="http://127.0.0.1:$PORT${ARGS[-1]}"; unset 'ARGS[-1]'
-# tid name/nice cpu-ticks, one line per thread
-threads() { for t in /proc/"$1"/task/*; do echo "$(basename "$t") $(tr ' ' _ < "$t/comm")/n$(awk '{print $19}' "$t/stat") $(awk '{print $14+$15}' "$t/stat")"; done | sort; }
+# tid name/nice cpu-ticks bytes-written, one line per thread
+threads() {
+  for t in /proc/"$1"/task/*; do
+    echo "$(basename "$t") $(tr ' ' _ < "$t/comm")/n$(awk '{print $19}' "$t/stat") $(awk '{print $14+$15}' "$t/stat") $(awk '/^wchar/ {print $2}' "$t/io")"
+  done | sort
+}
 for round in $(seq "$ROUNDS"); do
   for bin in "${BINS[@]}"; do
     start_tracker "$bin" "$PORT"
@@ -26,9 +31,11 @@ for round in $(seq "$ROUNDS"); do
     after=$(threads "$TRACKER_PID")
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     rate=$(echo "$out" | awk '/Requests\/sec/ {print int($2)}')
+    # "log": what the storage threads (the ones at nice 19) wrote per request, the write-ahead log.
     join <(echo "$before") <(echo "$after") | awk -v n="$n" -v r="$rate" -v b="$(basename "$bin")" -v round="$round" '
-      { d = $5 - $3; total += d; if (d * 10000 / n >= 0.3) parts = parts sprintf(" %s %.1f", $2, d * 10000 / n) }
-      END { printf "%s %-12s %6d req/s | total %.1f us/req, core busy %d %% |%s\n", round, b, r, total * 10000 / n, r * total / n, parts }'
+      { d = $6 - $3; total += d; if (d * 10000 / n >= 0.3) parts = parts sprintf(" %s %.1f", $2, d * 10000 / n)
+        if ($2 ~ /\/n19$/) log_bytes += $7 - $4 }
+      END { printf "%s %-12s %6d req/s | total %.1f us/req, core busy %d %%, log %d B/req |%s\n", round, b, r, total * 10000 / n, r * total / n, log_bytes / n, parts }'
     kill "$TRACKER_PID"; wait "$TRACKER_PID" 2>/dev/null || true
     rm -rf "$WORK/data-$PORT"
   done
