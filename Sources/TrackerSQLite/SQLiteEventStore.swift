@@ -127,14 +127,14 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
             }
             if let runs = try shapedRuns(events, connection: connection, statements: statements) {
                 for (range, chunks) in runs {
-                    try chunks.write(events[range], text: text) { event, at, statement in
+                    try chunks.write(events[range], text: text, bind: { event, at, statement in
                         EventRowMapping.bindShaped(event, to: statement, text: text, offset: at)
-                    } done: { (chunk, inserted) throws(StorageError) in try counted(chunk, inserted) }
+                    }, done: counted)
                 }
             } else {
-                try statements.insert.write(events, text: text) { event, at, statement in
+                try statements.insert.write(events, text: text, bind: { event, at, statement in
                     EventRowMapping.bind(event, to: statement, text: text, offset: at)
-                } done: { (chunk, inserted) throws(StorageError) in try counted(chunk, inserted) }
+                }, done: counted)
             }
             try SQLiteRollupWriter.write(rollups, statements)
             try connection.execute("COMMIT")
