@@ -55,6 +55,8 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // epoll and eventfd, which Swift's Glibc module leaves out (for TrackerHTTP's direct lanes).
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // A VFS shim in C: SQLite's VFS is a C struct of function pointers it calls for every
         // file operation, which Swift could fill only through @convention(c) thunks.
         .target(name: "CSQLiteWAL", dependencies: ["SQLite3"]),
@@ -163,7 +165,7 @@ let package = Package(
         .target(
             name: "TrackerHTTP",
             dependencies: [
-                "TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerTLS", "TrackerWeb",
+                "TrackerCore", "TrackerStorage", "TrackerConfig", "TrackerTLS", "TrackerWeb", "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),

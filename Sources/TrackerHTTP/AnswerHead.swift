@@ -2,16 +2,28 @@ import NIOCore
 import NIOHTTP1
 import TrackerCore
 
-/// How `HTTPChannelHandler` writes the head of an answer: as bytes on HTTP/1 (`encodeHead`), or
-/// as a header list for NIO's encoders; either way with the same framing (`addFraming`).
-extension HTTPChannelHandler {
+/// How a connection writes the head of an answer: as bytes on HTTP/1 (`encodeHead`), or as a
+/// header list for NIO's encoders; either way with the same framing (`addFraming`). One per
+/// connection (`HTTPChannelHandler`, `DirectConnection`): it keeps the last answer's buffer.
+struct AnswerEncoder {
+    /// The Strict-Transport-Security value added to every answer; nil adds none.
+    let hsts: String?
+    /// The last answer's buffer, if the socket is done with it (the buffer is no longer shared):
+    /// written over in place, instead of two allocations (storage and bytes) for every answer.
+    var keptAnswer: ByteBuffer?
+    static let keptAnswerBytes = 2048
+
+    init(hsts: String?) {
+        self.hsts = hsts
+    }
+
     /// An answer held in memory, on HTTP/1, as bytes: head and body in one buffer written below
     /// NIO's encoder (one write instead of three, no header list encoded again), framed as the
     /// encoder would (no length and no body where the status allows none). One pass over the
     /// answer's headers checks each, writes it, and notes what the head must add: the length,
     /// `Connection`, HSTS, `Date` (each was a search of the list, and the list was copied to add
     /// them). Nil when a header cannot be sent.
-    func encodeHead(_ response: HTTPResponse, for request: HTTPRequestHead, allocator: ByteBufferAllocator)
+    mutating func encodeHead(_ response: HTTPResponse, for request: HTTPRequestHead, allocator: ByteBufferAllocator)
         -> (buffer: ByteBuffer, keepAlive: Bool)? {
         let bodiless = !response.status.mayHaveResponseBody
         let bodyBytes = request.method == .HEAD || bodiless ? 0 : response.body.count
@@ -44,7 +56,7 @@ extension HTTPChannelHandler {
         return (writer.buffer, keepAlive)
     }
 
-    func answerBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+    mutating func answerBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
         guard var buffer = keptAnswer.take(), capacity <= buffer.capacity else { return allocator.buffer(capacity: capacity) }
         buffer.clear()
         return buffer
@@ -64,7 +76,7 @@ extension HTTPChannelHandler {
         } else {
             for value in keptConnection { sink.add(name: "connection", value: value) }
         }
-        if let hsts = listener.hsts, !hasHSTS { sink.add(name: "strict-transport-security", value: hsts) }
+        if let hsts, !hasHSTS { sink.add(name: "strict-transport-security", value: hsts) }
         if !hasDate { sink.add(name: "date", value: HTTPDate.current()) }
     }
 }

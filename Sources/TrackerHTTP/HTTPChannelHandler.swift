@@ -38,10 +38,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
     /// The context below NIO's response encoder on an HTTP/1 connection, where proxied answers
     /// made as bytes are written; nil on HTTP/2 streams.
     var bytesOutput: ChannelHandlerContext?
-    /// The last answer's buffer, if the socket is done with it (the buffer is no longer shared):
-    /// written over in place, instead of two allocations (storage and bytes) for every answer.
-    var keptAnswer: ByteBuffer?
-    static let keptAnswerBytes = 2048
+    var answers: AnswerEncoder
     static let maxQueuedParts = 64
     /// Answers up to this size are written without waiting to learn when they left (`writeBytes`).
     static let smallAnswerBytes = 16 * 1024
@@ -50,6 +47,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
          deadline: HeaderDeadline? = nil, listener: ListenerFacts = ListenerFacts()) {
         self.deadline = deadline
         self.listener = listener
+        self.answers = AnswerEncoder(hsts: listener.hsts)
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
         self.onOversize = onOversize
@@ -197,7 +195,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
             return
         }
         if response.file == nil, let bytesOutput {
-            guard let head = encodeHead(response, for: request, allocator: context.channel.allocator) else {
+            guard let head = answers.encodeHead(response, for: request, allocator: context.channel.allocator) else {
                 return write(.error(.internalServerError, "the answer had a header that cannot be sent"), for: request, context: context)
             }
             if let accessLog { log(accessLog, request, response, context) }
@@ -210,7 +208,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
         responding = true
         let keepAlive = request.isKeepAlive && response.headers.first(name: "connection")?.lowercased() != "close"
         var headers = response.headers
-        addFraming(to: &headers, for: request, keepAlive: keepAlive, length: response.file?.length ?? response.body.count,
+        answers.addFraming(to: &headers, for: request, keepAlive: keepAlive, length: response.file?.length ?? response.body.count,
                    keptConnection: [], hasHSTS: headers.contains(name: "strict-transport-security"), hasDate: headers.contains(name: "date"))
         // Logged before the bytes leave, so lines follow the order in which clients got answers.
         if let accessLog { log(accessLog, request, response, context) }

@@ -97,6 +97,7 @@ public final class HTTPServer: Service, Sendable {
         let setup = ConnectionSetup(
             responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize, accessLog: accessLog,
             headerTimeout: headerTimeout, idleTimeout: idleTimeout, maxHeaderBytes: maxHeaderBytes, tls: tls)
+        if tls == nil, Self.directLanes { return try await serveDirect(setup) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -125,6 +126,48 @@ public final class HTTPServer: Service, Sendable {
             channel.close(promise: nil)
         }
         await drainInFlight()
+    }
+
+    /// Plain listeners are served by `DirectLane`s unless `TRACKER_DIRECT_HTTP=0` (NIO alone, for
+    /// comparison).
+    static let directLanes = ProcessInfo.processInfo.environment["TRACKER_DIRECT_HTTP"] != "0"
+
+    private func serveDirect(_ setup: ConnectionSetup) async throws {
+        let serving = DirectServing(
+            responder: responder, parser: PlainRequestParser(limits: setup.limits), maxBodyBytes: maxBodyBytes,
+            maxHeaderBytes: maxHeaderBytes, headerTimeout: UInt64(headerTimeout.nanoseconds),
+            idleTimeout: UInt64(idleTimeout.nanoseconds), accessLog: accessLog
+        ) { fd, bytes, loop in
+            _ = ClientBootstrap(group: loop)
+                .channelOption(.maxMessagesPerRead, value: 16)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(DirectReplay(bytes))
+                        try setup.initialize(channel)
+                    }
+                }
+                .withConnectedSocket(fd)
+        }
+        let listener: DirectListener
+        do {
+            listener = try DirectListener(host: host, port: port, backlog: 1024, serving: serving, loops: Array(group.makeIterator()))
+        } catch {
+            throw ListenError(host: host, port: port, underlying: error)
+        }
+        settle(.success(listener.port))
+        logger.notice("tracker listening on http://\(host):\(listener.port)")
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await listener.stopRequested()
+            } onGracefulShutdown: {
+                listener.stop()
+            }
+        } onCancel: {
+            listener.stop()
+        }
+        await drainInFlight()
+        listener.closeAll()
+        await listener.stopped()
     }
 
     /// Waits up to 10 s for counted requests to finish after the listener closed.

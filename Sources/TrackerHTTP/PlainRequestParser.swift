@@ -23,25 +23,45 @@ struct PlainRequestParser {
 
     /// The request at the start of `bytes`, if it is plain and all there.
     func request(in bytes: UnsafeRawBufferPointer) -> Request? {
-        guard let headEnd = Self.headEnd(bytes) else { return nil }
+        if case .request(let request) = scan(bytes) { return request }
+        return nil
+    }
+
+    /// What the start of `bytes` is, for a reader that can wait for more (`DirectConnection`).
+    enum Scan {
+        case request(Request)
+        /// So far a plain request, not all there: its head is cut short, or its body
+        /// (`total`: head and body, when the head is all there).
+        case incomplete(total: Int?)
+        /// Not plain: for NIO's decoder.
+        case other
+    }
+
+    func scan(_ bytes: UnsafeRawBufferPointer) -> Scan {
+        let headEnd: Int
+        switch Self.headState(bytes) {
+        case .end(let end): headEnd = end
+        case .more: return .incomplete(total: nil)
+        case .refused: return .other
+        }
         let lineEnd = Self.lineEnd(bytes, from: 0)
         guard let firstSpace = Self.index(of: 0x20, in: bytes, 0..<lineEnd), firstSpace > 0,
-              lineEnd - firstSpace > 10, bytes[lineEnd - 9] == 0x20 else { return nil }
+              lineEnd - firstSpace > 10, bytes[lineEnd - 9] == 0x20 else { return .other }
         let targetRange = firstSpace + 1..<lineEnd - 9
-        guard targetRange.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] < 0x7F }) else { return nil }
+        guard targetRange.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] < 0x7F }) else { return .other }
         let version: HTTPVersion
         switch Self.load8(bytes, at: lineEnd - 8) {
         case 0x4854_5450_2F31_2E31: version = .http1_1  // HTTP/1.1
         case 0x4854_5450_2F31_2E30: version = .http1_0  // HTTP/1.0
-        default: return nil
+        default: return .other
         }
         // The methods a tracker, file server or API proxy is sent; NIO's parser knows a fixed list
         // (an unknown token is its error to give).
-        guard let method = Self.method(bytes, 0..<firstSpace) else { return nil }
+        guard let method = Self.method(bytes, 0..<firstSpace) else { return .other }
 
         // NIO counts the target as a field, in both limits; near a limit, its decoder decides.
         let margin = 256
-        guard targetRange.count + margin < limits.maxHeaderFieldSize else { return nil }
+        guard targetRange.count + margin < limits.maxHeaderFieldSize else { return .other }
         var fields: [(String, String)] = []
         fields.reserveCapacity(8)
         var contentLength: Int?
@@ -50,23 +70,23 @@ struct PlainRequestParser {
         while position < headEnd - 2 {
             let end = Self.lineEnd(bytes, from: position)
             guard let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, position..<end), colon > position,
-                  (position..<colon).allSatisfy({ HeaderValidation.isTokenByte(bytes[$0]) }) else { return nil }
+                  (position..<colon).allSatisfy({ HeaderValidation.isTokenByte(bytes[$0]) }) else { return .other }
             // Leading whitespace is not part of the value; trailing whitespace is kept, as NIO does.
             var valueStart = colon + 1
             let valueEnd = end
             while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            guard (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x20 ? bytes[$0] < 0x7F : bytes[$0] == 0x09 }) else { return nil }
+            guard (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x20 ? bytes[$0] < 0x7F : bytes[$0] == 0x09 }) else { return .other }
             let size = colon - position + valueEnd - valueStart
             listSize += size
             guard size + margin < limits.maxHeaderFieldSize, listSize + margin < limits.maxHeaderListSize,
-                  fields.count + 1 < limits.maxHeaderFieldCount else { return nil }
+                  fields.count + 1 < limits.maxHeaderFieldCount else { return .other }
             switch Self.special(bytes, position..<colon) {
             case .contentLength:
                 guard contentLength == nil, valueEnd > valueStart, valueEnd - valueStart <= 15,
-                      (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }) else { return nil }
+                      (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }) else { return .other }
                 contentLength = (valueStart..<valueEnd).reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
             case .deferred:
-                return nil
+                return .other
             case .other:
                 break
             }
@@ -74,12 +94,12 @@ struct PlainRequestParser {
             position = end + 2
         }
         let bodyLength = contentLength ?? 0
-        guard bytes.count - headEnd >= bodyLength else { return nil }
         let head = HTTPRequestHead(version: version, method: method,
                                    uri: Self.text(bytes, targetRange), headers: HTTPHeaders(fields))
         // NIO's decoder refuses bytes after a request that closes the connection: it must see it.
-        guard head.isKeepAlive else { return nil }
-        return Request(head: head, bodyLength: bodyLength, length: headEnd + bodyLength)
+        guard head.isKeepAlive else { return .other }
+        guard bytes.count - headEnd >= bodyLength else { return .incomplete(total: headEnd + bodyLength) }
+        return .request(Request(head: head, bodyLength: bodyLength, length: headEnd + bodyLength))
     }
 
     // MARK: bytes
@@ -87,18 +107,34 @@ struct PlainRequestParser {
     /// Past the empty line that ends the head; nil when it has not all arrived, or a line ends in
     /// a bare LF (that is for NIO's decoder to refuse), or the head starts with an empty line.
     static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard let first = bytes.first, first != 0x0D, first != 0x0A else { return nil }
+        if case .end(let end) = headState(bytes) { return end }
+        return nil
+    }
+
+    enum HeadState {
+        case end(Int)
+        /// Plain so far, and not all there.
+        case more
+        /// Not for this parser.
+        case refused
+    }
+
+    static func headState(_ bytes: UnsafeRawBufferPointer) -> HeadState {
+        guard let first = bytes.first else { return .more }
+        // A request starts with a method's first letter: anything else (TLS on the plain port,
+        // a stray empty line) is for NIO's decoder at once.
+        guard first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return .refused }
         var index = 1
         while index < bytes.count {
             // A CR not followed by LF inside the head: NIO's decoder refuses it.
-            if bytes[index - 1] == 0x0D, bytes[index] != 0x0A { return nil }
+            if bytes[index - 1] == 0x0D, bytes[index] != 0x0A { return .refused }
             if bytes[index] == 0x0A {
-                guard bytes[index - 1] == 0x0D else { return nil }
-                if index >= 3, bytes[index - 2] == 0x0A { return index + 1 }
+                guard bytes[index - 1] == 0x0D else { return .refused }
+                if index >= 3, bytes[index - 2] == 0x0A { return .end(index + 1) }
             }
             index += 1
         }
-        return nil
+        return .more
     }
 
     /// The CR that ends the line from `start` (`headEnd` found every line whole).

@@ -150,6 +150,14 @@ public final class TrackerApplication: HTTPResponder {
         }
     }
 
+    /// The tracking routes but `/pub/` (a file), and `/ping`: what clients send most, answered
+    /// from memory, and taken before any proxy route.
+    public func answersInMemory(_ head: HTTPRequestHead) -> Bool {
+        let path = HTTPRequest.split(head.uri).path
+        if let (route, _) = trackRoute(path) { return route != .pub }
+        return path == "/ping"
+    }
+
     /// Both URL layouts reach the same routes: upstream's `/tr/v1/...`, `/str/v1/...`, `/img/v1/...`
     /// and its later `/tr/v1/tr/...`, `/tr/v1/str/...`, `/tr/v1/img/...`. Returns the route and the
     /// path after its prefix (where the tuplets are).

@@ -5,17 +5,11 @@ import Testing
 
 /// The head of the server's own answers, written in one pass over their headers.
 @Suite struct AnswerHeadTests {
-    struct NoResponder: HTTPResponder {
-        func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {}
-    }
-
-    let handler = HTTPChannelHandler(responder: NoResponder(), maxBodyBytes: 1024, onOversize: {}, accessLog: nil,
-                                     listener: ListenerFacts(secure: true, hsts: "max-age=600"))
-
     func head(_ response: HTTPResponse, method: HTTPMethod = .GET, version: HTTPVersion = .http1_1,
               requestHeaders: HTTPHeaders = [:]) -> (lines: [String], body: String, keepAlive: Bool)? {
+        var answers = AnswerEncoder(hsts: "max-age=600")
         let request = HTTPRequestHead(version: version, method: method, uri: "/", headers: requestHeaders)
-        guard let (buffer, keepAlive) = handler.encodeHead(response, for: request, allocator: ByteBufferAllocator()) else { return nil }
+        guard let (buffer, keepAlive) = answers.encodeHead(response, for: request, allocator: ByteBufferAllocator()) else { return nil }
         let text = String(buffer: buffer)
         let parts = text.components(separatedBy: "\r\n\r\n")
         return (parts[0].components(separatedBy: "\r\n"), parts.dropFirst().joined(separator: "\r\n\r\n"), keepAlive)

@@ -165,4 +165,29 @@ import Testing
         #expect(try run([twoHits], fast: true).fastParts == 5)
         #expect(try run([Array(Self.requests.first { $0.contains("chunked") }!.utf8)], fast: true).fastParts == 0, "chunked goes to NIO's decoder")
     }
+
+    /// A direct lane waits on `.incomplete` and hands the bytes to NIO on `.other`: a plain
+    /// request must read as incomplete at every point it can be cut, never as another request
+    /// and never as not plain, or a request split across reads would leave the lane.
+    @Test func everyCutOfAPlainRequestIsIncomplete() {
+        let parser = PlainRequestParser(limits: .init())
+        for text in Self.requests {
+            let bytes = Array(text.utf8)
+            let whole = bytes.withUnsafeBytes { parser.scan($0) }
+            guard case .request(let request) = whole else { continue }
+            for cut in 0..<request.length {
+                let scan = bytes[..<cut].withUnsafeBytes { parser.scan($0) }
+                guard case .incomplete(let total) = scan else {
+                    Issue.record("cut at \(cut) of \(text.debugDescription) reads as \(scan)")
+                    break
+                }
+                #expect(total == nil || total == request.length)
+            }
+        }
+        let tls: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01]
+        guard case .other = tls.withUnsafeBytes({ parser.scan($0) }) else {
+            Issue.record("a TLS hello is not a plain request")
+            return
+        }
+    }
 }

@@ -1,0 +1,10 @@
+// The Linux calls Swift's Glibc module does not bring in, for `DirectLane`.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// accept4 is declared only with _GNU_SOURCE, which the Glibc module is built without.
+static inline int clinux_accept4(int fd, void *address, unsigned int *length, int flags) {
+    return (int)syscall(SYS_accept4, fd, address, length, flags);
+}

@@ -1,0 +1,123 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TrackerStorage
+import TrackerTesting
+
+/// The plain listener's direct lanes (`DirectLane`): tracking requests served on the socket,
+/// anything else handed to NIO with the bytes already read, against the real server.
+@Suite(.serialized) struct DirectLaneTests {
+    static func request(_ target: String, _ extra: String = "") -> String {
+        "GET \(target) HTTP/1.1\r\nHost: example.com\r\n\(extra)\r\n"
+    }
+
+    /// Pipelined on one connection: tracking requests (the lane), `/status` (handed to NIO in the
+    /// middle of the bytes), then more tracking requests (NIO, since the connection is its now).
+    @Test func aConnectionIsHandedToNIOMidPipelineWithTheBytesAlreadyRead() async throws {
+        let server = try await RunningServer.start()
+        let body = #"{"ename":"posted","url":"https://example.com/a"}"#
+        let requests = [
+            Self.request("/img/v1/?ename=one"),
+            "POST /tr/v1/ HTTP/1.1\r\nHost: example.com\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)",
+            Self.request("/ping"),
+            Self.request("/status"),
+            Self.request("/img/v1/?ename=three"),
+            Self.request("/ping", "Connection: close\r\n"),
+        ]
+        let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
+        let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0 }
+        try #require(answers.count == 6, "\(text)")
+        #expect(answers[0].hasPrefix("200") && answers[0].contains("image/gif"))
+        #expect(answers[1].hasPrefix("200"))
+        #expect(answers[2].hasSuffix("pong"))
+        #expect(answers[3].contains("\"accepted_events\":2"))
+        #expect(answers[4].contains("image/gif"))
+        #expect(answers[5].hasSuffix("pong") && answers[5].lowercased().contains("connection: close"))
+        let names = try await server.events(atLeast: 3).compactMap { $0[.ename] }.sorted()
+        #expect(names == ["one", "posted", "three"])
+        try await server.stop()
+    }
+
+    /// A request that arrives a few bytes at a time is answered once it is whole.
+    @Test func aRequestInPiecesIsAnsweredWhenWhole() async throws {
+        let server = try await RunningServer.start()
+        let fd = try HTTPTestClient.connectedSocket(port: server.port)
+        defer { close(fd) }
+        let bytes = Array("POST /str/v1/ HTTP/1.1\r\nHost: example.com\r\nContent-Length: 16\r\n\r\n{\"ename\":\"cut\"}\n".utf8)
+        for chunk in stride(from: 0, to: bytes.count, by: 7) {
+            let piece = Array(bytes[chunk..<min(chunk + 7, bytes.count)])
+            _ = piece.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let answer = try Self.readAnswer(fd)
+        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("{\"eid\":\""))
+        #expect(try await server.events(atLeast: 1).map { $0[.ename] } == ["cut"])
+        try await server.stop()
+    }
+
+    /// Thousands of pipelined pixels from a client that reads nothing until it has sent them
+    /// all: the answers outgrow the socket's buffers, so the lane must wait for the socket to
+    /// drain (and stop reading meanwhile) without losing or reordering any.
+    @Test func aClientThatDoesNotReadGetsEveryAnswerInOrder() async throws {
+        let server = try await RunningServer.start()
+        let count = 3000
+        let requests = (0..<count).map { Self.request("/img/v1/?ename=n\($0)") }.joined() + Self.request("/ping", "Connection: close\r\n")
+        let text = try server.client.rawUntilClosed(Array(requests.utf8))
+        let answers = text.components(separatedBy: "HTTP/1.1 200 OK").count - 1
+        #expect(answers == count + 1)
+        #expect(text.hasSuffix("pong"))
+        #expect(try await server.server.store.count(EventQuery()) == count)
+        try await server.stop()
+    }
+
+    /// Clients gone before their answers: the events are still stored, the lane goes on serving,
+    /// and the answers still due release their requests' slots even when the server stops at
+    /// once (the lane's thread may end first: its last work is then done by whoever brings it).
+    @Test func clientsThatLeaveBeforeTheirAnswersLeaveNothingBehind() async throws {
+        let server = try await RunningServer.start()
+        for index in 0..<20 {
+            let fd = try HTTPTestClient.connectedSocket(port: server.port)
+            let request = Array(Self.request("/img/v1/?ename=gone\(index)").utf8)
+            _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        #expect(try server.client.get("/ping").text == "pong")
+        #expect(try await server.events(atLeast: 20).count == 20)
+        try await server.stop()
+        #expect(server.server.application.limiter.current == 0)
+    }
+
+    /// A body over the limit is not the lane's to refuse: NIO answers 413, as before.
+    @Test func anOversizeBodyStillGets413() async throws {
+        let server = try await RunningServer.start { $0.maxBodyBytes = 1024 }
+        let big = "{\"ename\":\"" + String(repeating: "x", count: 4000) + "\"}"
+        let response = try server.client.post("/tr/v1/", body: big)
+        #expect(response.status == 413)
+        #expect(try server.client.get("/img/v1/?ename=after").status == 200)
+        try await server.stop()
+    }
+
+    static func readAnswer(_ fd: Int32) throws -> String {
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[0..<n])
+            let text = String(decoding: received, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n"), let length = Self.contentLength(text), text.utf8.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length {
+                return text
+            }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    static func contentLength(_ text: String) -> Int? {
+        guard let line = text.lowercased().components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }) else { return nil }
+        return Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+    }
+}
