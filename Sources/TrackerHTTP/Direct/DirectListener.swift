@@ -40,14 +40,14 @@ final class DirectListener: Sendable {
         self.running = running
         listening = Countdown(loops.count)
         do {
-            lanes = try loops.map { loop in
-                try DirectLane(serving: serving, listenFD: fd, loop: loop) { _ = running.countDown() }
+            lanes = try loops.enumerated().map { index, loop in
+                try DirectLane(serving: serving, listenFD: fd, loop: loop, name: "tracker-http-\(index + 1)") { _ = running.countDown() }
             }
         } catch {
             close(fd)
             throw error
         }
-        for (index, lane) in lanes.enumerated() { lane.start(name: "tracker-http-\(index + 1)") }
+        lanes.forEach { $0.start() }
     }
 
     /// Stops accepting (the socket is closed once no lane watches it); connections end after
