@@ -59,6 +59,7 @@ extension TrackerConfiguration {
             }
         case "CommitDelay": if let v = r.duration(value, path) { commitDelaySeconds = min(v, 1) }
         case "StorageNice": if let v = r.int(value, path, min: 0) { storageNice = min(v, 19) }
+        case "DirectHTTP": if let v = r.bool(value, path) { directHTTP = v }
         case "MaxDatabaseSize": if let v = r.size(value, path) { maxDatabaseBytes = v }
         case "DatabaseCacheSize": if let v = r.size(value, path) { databaseCacheBytes = v }
         case "MaxBodySize": if let v = r.size(value, path) { maxBodyBytes = v }

@@ -54,6 +54,7 @@ enum ConfigKeys {
         ConfigKey(name: "DatabaseCacheSize", kind: .size),
         ConfigKey(name: "CommitDelay", kind: .duration),
         ConfigKey(name: "StorageNice", kind: .int),
+        ConfigKey(name: "DirectHTTP", kind: .bool),
         ConfigKey(name: "MaxBodySize", kind: .size),
         ConfigKey(name: "MaxFields", kind: .int),
         ConfigKey(name: "MaxValueLength", kind: .int),

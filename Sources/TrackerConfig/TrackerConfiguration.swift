@@ -31,6 +31,9 @@ public struct TrackerConfiguration: Sendable {
     public var commitDelaySeconds = 0.0
     /// How far below the event loops the commit and fsync threads run (nice steps, 0–19).
     public var storageNice = 19
+    /// Plain HTTP/1 listeners served by direct lanes (epoll threads below NIO) for the requests
+    /// answered from memory; false: by NIO alone.
+    public var directHTTP = true
     public var maxBodyBytes = 64 * 1024
     public var maxFields = 200
     public var maxValueLength = 8192

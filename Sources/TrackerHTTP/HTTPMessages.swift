@@ -131,15 +131,14 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void)
     /// Decided from the head alone: nil for requests read whole and given to `respond`.
     func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision?
-    /// Whether the answer to a plain HTTP/1 request with this head is made in memory (no file, no
-    /// proxying, no upgrade), so that a `DirectLane` may serve it instead of handing its
-    /// connection to NIO.
-    func answersInMemory(_ head: HTTPRequestHead) -> Bool
+    /// Whether the answer to this plain HTTP/1 request is made in memory (no file, no proxying,
+    /// no upgrade), so that a `DirectLane` may serve it instead of handing its connection to NIO.
+    func answersInMemory(_ request: HTTPRequest) -> Bool
 }
 
 extension HTTPResponder {
     public func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision? { nil }
-    public func answersInMemory(_ head: HTTPRequestHead) -> Bool { false }
+    public func answersInMemory(_ request: HTTPRequest) -> Bool { false }
 }
 
 /// What a connection's handler knows of the listener it came through.

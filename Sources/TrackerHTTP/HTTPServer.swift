@@ -23,6 +23,8 @@ public final class HTTPServer: Service, Sendable {
     let logger: Logger
     /// Set for the HTTPS listener.
     let tls: TLSListener?
+    /// A plain listener's requests answered from memory are served by `DirectLane`s.
+    let directLanes: Bool
     let bound = Mutex(BindState.waiting([]))
 
     /// Whether the listener is up: who waits for its port learns of a failed bind too, instead of
@@ -36,8 +38,10 @@ public final class HTTPServer: Service, Sendable {
     public init(host: String, port: Int, responder: any HTTPResponder, maxBodyBytes: Int, idleTimeoutSeconds: Double,
                 group: any EventLoopGroup, limiter: ConcurrencyLimiter? = nil,
                 onOversize: @escaping @Sendable () -> Void = {}, accessLog: AccessLog? = nil,
-                headerTimeoutSeconds: Double = 10, maxHeaderBytes: Int = 80 * 1024, tls: TLSListener? = nil, logger: Logger) {
+                headerTimeoutSeconds: Double = 10, maxHeaderBytes: Int = 80 * 1024, tls: TLSListener? = nil,
+                directLanes: Bool = true, logger: Logger) {
         self.tls = tls
+        self.directLanes = directLanes
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = .milliseconds(Int64(headerTimeoutSeconds * 1000))
         self.host = host
@@ -97,7 +101,7 @@ public final class HTTPServer: Service, Sendable {
         let setup = ConnectionSetup(
             responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize, accessLog: accessLog,
             headerTimeout: headerTimeout, idleTimeout: idleTimeout, maxHeaderBytes: maxHeaderBytes, tls: tls)
-        if tls == nil, Self.directLanes { return try await serveDirect(setup) }
+        if tls == nil, directLanes { return try await serveDirect(setup) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -127,10 +131,6 @@ public final class HTTPServer: Service, Sendable {
         }
         await drainInFlight()
     }
-
-    /// Plain listeners are served by `DirectLane`s unless `TRACKER_DIRECT_HTTP=0` (NIO alone, for
-    /// comparison).
-    static let directLanes = ProcessInfo.processInfo.environment["TRACKER_DIRECT_HTTP"] != "0"
 
     private func serveDirect(_ setup: ConnectionSetup) async throws {
         let serving = DirectServing(

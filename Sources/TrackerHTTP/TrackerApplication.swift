@@ -152,10 +152,9 @@ public final class TrackerApplication: HTTPResponder {
 
     /// The tracking routes but `/pub/` (a file), and `/ping`: what clients send most, answered
     /// from memory, and taken before any proxy route.
-    public func answersInMemory(_ head: HTTPRequestHead) -> Bool {
-        let path = HTTPRequest.split(head.uri).path
-        if let (route, _) = trackRoute(path) { return route != .pub }
-        return path == "/ping"
+    public func answersInMemory(_ request: HTTPRequest) -> Bool {
+        if let (route, _) = trackRoute(request.path) { return route != .pub }
+        return request.path == "/ping"
     }
 
     /// Both URL layouts reach the same routes: upstream's `/tr/v1/...`, `/str/v1/...`, `/img/v1/...`

@@ -103,7 +103,8 @@ public final class TrackerServer: Sendable {
                        group: MultiThreadedEventLoopGroup.singleton, limiter: application.limiter,
                        onOversize: { drops.count(.bodyTooLarge) }, accessLog: accessLog,
                        headerTimeoutSeconds: configuration.requestHeaderTimeoutSeconds,
-                       maxHeaderBytes: configuration.maxHeaderBytes, tls: tls, logger: logger)
+                       maxHeaderBytes: configuration.maxHeaderBytes, tls: tls, directLanes: configuration.directHTTP,
+                       logger: logger)
         }
         let https = tls.map { listener($0.configuration.listenHost, $0.configuration.listenPort, application, $0.listener) }
         self.https = https

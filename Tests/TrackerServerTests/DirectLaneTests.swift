@@ -15,8 +15,10 @@ import TrackerTesting
 
     /// Pipelined on one connection: tracking requests (the lane), `/status` (handed to NIO in the
     /// middle of the bytes), then more tracking requests (NIO, since the connection is its now).
-    @Test func aConnectionIsHandedToNIOMidPipelineWithTheBytesAlreadyRead() async throws {
-        let server = try await RunningServer.start()
+    /// With `DirectHTTP` off, NIO alone gives the same answers.
+    @Test(arguments: [true, false])
+    func aConnectionIsHandedToNIOMidPipelineWithTheBytesAlreadyRead(direct: Bool) async throws {
+        let server = try await RunningServer.start { $0.directHTTP = direct }
         let body = #"{"ename":"posted","url":"https://example.com/a"}"#
         let requests = [
             Self.request("/img/v1/?ename=one"),

@@ -114,13 +114,16 @@ final class DirectConnection: @unchecked Sendable {
             if headStarted == nil { headStarted = DirectLane.now() }
             let scan = serving.parser.scan(UnsafeRawBufferPointer(start: input + start, count: end - start))
             switch scan {
-            case .request(let request):
-                guard request.bodyLength <= serving.maxBodyBytes, serving.responder.answersInMemory(request.head) else { return handOff() }
-                let bodyStart = start + request.length - request.bodyLength
-                let body = Array(UnsafeRawBufferPointer(start: input + bodyStart, count: request.bodyLength))
-                start += request.length
+            case .request(let parsed):
+                guard parsed.bodyLength <= serving.maxBodyBytes else { return handOff() }
+                let head = parsed.head
+                let bodyStart = start + parsed.length - parsed.bodyLength
+                let body = Array(UnsafeRawBufferPointer(start: input + bodyStart, count: parsed.bodyLength))
+                let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body, peerIP: peer, isTLS: false)
+                guard serving.responder.answersInMemory(request) else { return handOff() }
+                start += parsed.length
                 headStarted = nil
-                serve(request.head, body: body)
+                serve(request, head: head)
             case .incomplete(let total):
                 // Past the limits: NIO's decoder and handler give the errors (431, 413).
                 if let total, total > serving.maxHeaderBytes + serving.maxBodyBytes { return handOff() }
@@ -137,10 +140,10 @@ final class DirectConnection: @unchecked Sendable {
         }
     }
 
-    func serve(_ head: HTTPRequestHead, body: [UInt8]) {
+    func serve(_ request: HTTPRequest, head: HTTPRequestHead) {
         awaiting = true
         if serving.accessLog != nil { started = .now }
-        var request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body, peerIP: peer, isTLS: false)
+        var request = request
         request.completionExecutor = lane
         let lane = self.lane
         serving.responder.respond(to: request) { [self] response in
