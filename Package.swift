@@ -55,7 +55,8 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // epoll and eventfd, which Swift's Glibc module leaves out (for TrackerHTTP's direct lanes).
+        // Linux calls Swift's Glibc module leaves out: epoll and eventfd (TrackerHTTP's direct
+        // lanes), statx (TrackerSQLite's WALSync).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // A VFS shim in C: SQLite's VFS is a C struct of function pointers it calls for every
         // file operation, which Swift could fill only through @convention(c) thunks.
@@ -88,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "TrackerSQLite",
-            dependencies: ["TrackerStorage", "TrackerCore", "SQLite3", "CSQLiteWAL"],
+            dependencies: ["TrackerStorage", "TrackerCore", "SQLite3", "CSQLiteWAL", "CLinux"],
             resources: [.embedInCode("Migrations")],
             swiftSettings: hotPath
         ),
