@@ -59,6 +59,26 @@ import TrackerTesting
         try await server.stop()
     }
 
+    /// The header timeout is for heads: a body still coming after it is on the idle clock, as on
+    /// NIO's path, and its request is answered.
+    @Test func aSlowBodyIsNotCutByTheHeaderTimeout() async throws {
+        let server = try await RunningServer.start { config in
+            config.requestHeaderTimeoutSeconds = 1
+            config.idleTimeoutSeconds = 30
+        }
+        let fd = try HTTPTestClient.connectedSocket(port: server.port)
+        defer { close(fd) }
+        let head = Array("POST /str/v1/ HTTP/1.1\r\nHost: example.com\r\nContent-Length: 16\r\n\r\n{\"ename\"".utf8)
+        _ = head.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        try await Task.sleep(for: .milliseconds(1600))
+        let rest = Array(":\"slow\"}".utf8)
+        _ = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let answer = try Self.readAnswer(fd)
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        #expect(try await server.events(atLeast: 1).map { $0[.ename] } == ["slow"])
+        try await server.stop()
+    }
+
     /// Thousands of pipelined pixels from a client that reads nothing until it has sent them
     /// all: the answers outgrow the socket's buffers, so the lane must wait for the socket to
     /// drain (and stop reading meanwhile) without losing or reordering any.

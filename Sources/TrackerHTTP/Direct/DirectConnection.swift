@@ -29,7 +29,8 @@ final class DirectConnection: @unchecked Sendable {
     /// Close once the current answer is out (the server is stopping, or the answer said so).
     var closing = false
     var processing = false
-    /// When the first byte of a head still being read arrived.
+    /// When the first byte of a head still being read arrived (nil once the head is whole: a body
+    /// being read is on the idle clock, as on NIO's path).
     var headStarted: UInt64?
     /// The last read, or the last answer out: the idle clock.
     var lastActive = DirectLane.now()
@@ -111,7 +112,6 @@ final class DirectConnection: @unchecked Sendable {
                 end = 0
                 break
             }
-            if headStarted == nil { headStarted = DirectLane.now() }
             let scan = serving.parser.scan(UnsafeRawBufferPointer(start: input + start, count: end - start))
             switch scan {
             case .request(let parsed):
@@ -128,6 +128,8 @@ final class DirectConnection: @unchecked Sendable {
                 // Past the limits: NIO's decoder and handler give the errors (431, 413).
                 if let total, total > serving.maxHeaderBytes + serving.maxBodyBytes { return handOff() }
                 if total == nil, end - start >= serving.maxHeaderBytes { return handOff() }
+                if total == nil, headStarted == nil { headStarted = DirectLane.now() }
+                if total != nil { headStarted = nil }
                 setInterest(read: true)
                 return
             case .other:
