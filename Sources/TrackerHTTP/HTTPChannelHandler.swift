@@ -35,6 +35,9 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
     var queued = CircularBuffer<HTTPServerRequestPart>()
     /// An answer's head is out and its end not yet: a malformed request then gets no 400 of its own.
     var responding = false
+    /// The parser refused what follows the requests still being answered or queued: once they
+    /// are, the connection gets its 400 and is closed.
+    var malformedNext = false
     /// The context below NIO's response encoder on an HTTP/1 connection, where proxied answers
     /// made as bytes are written; nil on HTTP/2 streams.
     var bytesOutput: ChannelHandlerContext?
@@ -63,17 +66,27 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
         bytesOutput = try? context.pipeline.syncOperations.context(handlerType: HeaderDeadlineHandler.self)
     }
 
-    /// A request the parser rejects gets a 400 unless an answer is being written; the decoder then
-    /// closes the connection. (This was NIO's HTTPServerProtocolErrorHandler, which cannot see
-    /// answers written as bytes.)
+    /// A request the parser rejects gets a 400, after the answers to the requests before it
+    /// (pipelined ones included), and the connection is closed: nothing after the error can be
+    /// read as a request. (This was NIO's HTTPServerProtocolErrorHandler, which cannot see answers
+    /// written as bytes. It answered at once, before answers still being made, and without the
+    /// close the client waited for the header timeout and got a 408 after the 400.)
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError, !responding {
-            responding = true
-            let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["connection": "close", "content-length": "0"])
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if error is HTTPParserError {
+            if awaitingAnswer || !queued.isEmpty { malformedNext = true } else { refuse(context: context) }
         }
         context.fireErrorCaught(error)
+    }
+
+    /// The 400 for a malformed request, then the close; only the close if an answer is being
+    /// written (its head is out: a 400 would land inside it).
+    func refuse(context: ChannelHandlerContext) {
+        let channel = context.channel
+        guard !responding else { return channel.close(promise: nil) }
+        responding = true
+        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: ["connection": "close", "content-length": "0"])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// The peer's address as text, made once per connection rather than once per request.
@@ -110,7 +123,7 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
     /// The answer to the current request is out: the next one may start.
     func answered() {
         awaitingAnswer = false
-        guard !queued.isEmpty, let context else { return }
+        guard !queued.isEmpty || malformedNext, let context else { return }
         // On the next tick, so that whoever finished this answer is done with its state first.
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.execute { bound.value.drain() }
@@ -120,6 +133,10 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
         guard let context else { return }
         while !awaitingAnswer, let part = queued.popFirst() {
             handle(part, context: context)
+        }
+        if malformedNext, !awaitingAnswer, queued.isEmpty {
+            malformedNext = false
+            return refuse(context: context)
         }
         if queued.count < Self.maxQueuedParts { setReading(true) }
     }

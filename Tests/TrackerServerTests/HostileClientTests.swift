@@ -20,6 +20,22 @@ import TrackerTesting
         try await server.stop()
     }
 
+    /// A malformed request pipelined behind valid ones: they are answered first, in order, then
+    /// the 400, then the connection is closed (it was left open, and a 408 followed the 400 at
+    /// the header timeout). On both paths (`DirectHTTP` on and off).
+    @Test(arguments: [true, false])
+    func aMalformedRequestIsAnsweredInTurnAndClosesTheConnection(direct: Bool) async throws {
+        let server = try await RunningServer.start { $0.directHTTP = direct }
+        let bytes = "GET /img/v1/?ename=first HTTP/1.1\r\nHost: x\r\n\r\nGET /ping HTTP/1.1\r\nHost: x\r\n\r\nBROKEN\r\n\r\n"
+        let started = ContinuousClock.now
+        let text = try server.client.rawUntilClosed(Array(bytes.utf8))
+        #expect(ContinuousClock.now - started < .seconds(5), "the connection was not closed after the 400")
+        let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+        #expect(statuses == ["200", "200", "400"], "\(text)")
+        #expect(try await server.events(atLeast: 1).map { $0[.ename] } == ["first"])
+        try await server.stop()
+    }
+
     @Test func maxHeaderBytesBoundsTheRequestHead() async throws {
         let server = try await RunningServer.start { $0.maxHeaderBytes = 4096 }
         let small = try server.client.get("/ping", headers: ["X-Pad": String(repeating: "a", count: 3000)])
