@@ -42,6 +42,7 @@ final class DirectConnection: @unchecked Sendable {
         self.fd = fd
         self.peer = peer
         self.lane = lane
+        serving = lane.serving
         input = .allocate(byteCount: capacity, alignment: 8)
     }
 
@@ -49,7 +50,7 @@ final class DirectConnection: @unchecked Sendable {
         input.deallocate()
     }
 
-    var serving: DirectServing { lane.serving }
+    let serving: DirectServing
 
     func ready(_ events: UInt32) {
         if events & EPOLLOUT.rawValue != 0 { flush() }

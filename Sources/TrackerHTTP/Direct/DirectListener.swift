@@ -113,8 +113,9 @@ final class Countdown: Sendable {
     }
 }
 
-/// What every lane of a listener needs.
-struct DirectServing: Sendable {
+/// What every lane of a listener needs (a class: connections read it for every request, and a
+/// struct of references was copied, with its retains, at each read).
+final class DirectServing: Sendable {
     let responder: any HTTPResponder
     let parser: PlainRequestParser
     let maxBodyBytes: Int
@@ -125,6 +126,19 @@ struct DirectServing: Sendable {
     let accessLog: AccessLog?
     /// Gives NIO a connection (its socket and the bytes read from it) on the lane's loop.
     let handOff: @Sendable (Int32, ByteBuffer, any EventLoop) -> Void
+
+    init(responder: any HTTPResponder, parser: PlainRequestParser, maxBodyBytes: Int, maxHeaderBytes: Int,
+         headerTimeout: UInt64, idleTimeout: UInt64, accessLog: AccessLog?,
+         handOff: @escaping @Sendable (Int32, ByteBuffer, any EventLoop) -> Void) {
+        self.responder = responder
+        self.parser = parser
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.accessLog = accessLog
+        self.handOff = handOff
+    }
 }
 
 /// Socket addresses as the rest of the server writes them (NIO's `ipAddress`).
