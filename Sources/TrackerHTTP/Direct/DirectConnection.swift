@@ -15,7 +15,10 @@ import NIOHTTP1
 final class DirectConnection: @unchecked Sendable {
     let fd: Int32
     let peer: String?
-    unowned let lane: DirectLane
+    /// Strong: an answer may come after the lane's thread ended (the lane's table, which holds
+    /// the connection, is emptied as connections close, so the cycle does not outlive them).
+    let lane: DirectLane
+    let serving: DirectServing
     var input: UnsafeMutableRawPointer
     var capacity = 4096
     /// The unread bytes are `start..<end` of `input`.
@@ -49,8 +52,6 @@ final class DirectConnection: @unchecked Sendable {
     deinit {
         input.deallocate()
     }
-
-    let serving: DirectServing
 
     func ready(_ events: UInt32) {
         if events & EPOLLOUT.rawValue != 0 { flush() }
@@ -215,14 +216,14 @@ final class DirectConnection: @unchecked Sendable {
 
     /// The two clocks, checked four times a second.
     func checkClocks(now: UInt64) {
-        if let headStarted, !awaiting, output == nil, now - headStarted > serving.headerTimeout {
+        if let headStarted, !awaiting, output == nil, now > headStarted &+ serving.headerTimeout {
             self.headStarted = nil
             closing = true
             var buffer = lane.allocator.buffer(capacity: 80)
             buffer.writeStaticString("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
             output = buffer
             flush()
-        } else if now - lastActive > serving.idleTimeout, !awaiting, headStarted == nil || output != nil {
+        } else if now > lastActive &+ serving.idleTimeout, !awaiting, headStarted == nil || output != nil {
             // Idle, or an answer the client has not read for the idle timeout.
             close()
         }

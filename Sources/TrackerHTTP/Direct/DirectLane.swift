@@ -105,6 +105,10 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
             if now - lastTick >= 250_000_000 {
                 lastTick = now
                 for connection in Array(connections.values) { connection.checkClocks(now: now) }
+                if acceptPaused, accepting {
+                    acceptPaused = false
+                    try? add(listenFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+                }
             }
         }
         for connection in Array(connections.values) { connection.close() }
@@ -123,7 +127,17 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
             let fd = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { clinux_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)) }
             }
-            guard fd >= 0 else { return }  // EAGAIN: another lane took it, or none left
+            guard fd >= 0 else {
+                switch errno {
+                case EINTR, ECONNABORTED: continue
+                case EAGAIN: return  // another lane took it, or none is left
+                default:
+                    // Out of descriptors or memory: the socket stays readable, and watching it
+                    // would spin. Not watched until the next tick, as NIO backs off.
+                    pauseAccepting()
+                    return
+                }
+            }
             var one: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let connection = DirectConnection(fd: fd, peer: DirectAddress.text(address), lane: self)
@@ -134,6 +148,15 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
                 Glibc.close(fd)
             }
         }
+    }
+
+    /// Whether the listening socket is out of the epoll set until the next tick.
+    var acceptPaused = false
+
+    func pauseAccepting() {
+        var event = epoll_event()
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listenFD, &event)
+        acceptPaused = true
     }
 
     /// Runs `task` on the lane's thread.
@@ -173,7 +196,7 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
             accepting = false
             stopping = true
             var event = epoll_event()
-            _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listenFD, &event)
+            if !acceptPaused { _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listenFD, &event) }
             listenerRemoved()
             for connection in Array(connections.values) { connection.closeWhenIdle() }
         }
