@@ -36,6 +36,35 @@ import TrackerTesting
         try await server.stop()
     }
 
+    /// Out of file descriptors, the server does not spin on the connections it cannot accept
+    /// (the listening socket stays readable), and serves again once descriptors are free.
+    @Test func runningOutOfDescriptorsNeitherSpinsNorStopsTheServer() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
+            Issue.record("prlimit (util-linux) is missing")
+            return
+        }
+        let directory = TemporaryDirectory("tracker-fds")
+        defer { directory.remove() }
+        let tracker = try TrackerProcess.start(data: directory.file("data"), through: ["/usr/bin/prlimit", "--nofile=96"])
+        defer { tracker.terminate() }
+        let clients = try (0..<200).map { _ in try HTTPTestClient.connectedSocket(port: tracker.port) }
+        try await Task.sleep(for: .milliseconds(300))
+        let before = try Self.cpuTicks(tracker.pid)
+        try await Task.sleep(for: .seconds(1))
+        let spent = try Self.cpuTicks(tracker.pid) - before
+        #expect(spent < 30, "\(spent) of 100 clock ticks in one second: spinning on accept")
+        clients.forEach { close($0) }
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(try HTTPTestClient(port: tracker.port).get("/ping").text == "pong")
+    }
+
+    /// User and system time of a process, in clock ticks (100 a second).
+    static func cpuTicks(_ pid: Int32) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+        return Int(fields[11])! + Int(fields[12])!
+    }
+
     @Test func maxHeaderBytesBoundsTheRequestHead() async throws {
         let server = try await RunningServer.start { $0.maxHeaderBytes = 4096 }
         let small = try server.client.get("/ping", headers: ["X-Pad": String(repeating: "a", count: 3000)])

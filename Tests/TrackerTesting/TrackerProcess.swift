@@ -19,11 +19,13 @@ public final class TrackerProcess: @unchecked Sendable {
             .appendingPathComponent("../../.build/debug/tracker").standardized.path
     }
 
-    /// Starts it on a free port and waits (30 s at most) for the line naming that port.
-    public static func start(data: String, arguments: [String] = []) throws -> TrackerProcess {
+    /// Starts it on a free port and waits (30 s at most) for the line naming that port. `through`:
+    /// a command that runs it (`prlimit` with its options...).
+    public static func start(data: String, arguments: [String] = [], through wrapper: [String] = []) throws -> TrackerProcess {
         let log = TemporaryDirectory("tracker-log")
         let logFile = log.file("stderr")
-        let process = try ChildProcess(binary, ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments, stderr: logFile)
+        let command = wrapper + [binary, "serve", "--listen", "127.0.0.1:0", "--data", data] + arguments
+        let process = try ChildProcess(command[0], Array(command.dropFirst()), stderr: logFile)
         let deadline = Date().addingTimeInterval(30)
         var text = ""
         while Date() < deadline {
