@@ -134,7 +134,7 @@ public final class HTTPServer: Service, Sendable {
 
     private func serveDirect(_ setup: ConnectionSetup) async throws {
         let serving = DirectServing(
-            responder: responder, parser: PlainRequestParser(limits: setup.limits), maxBodyBytes: maxBodyBytes,
+            responder: responder, parser: PlainRequestParser(limits: setup.limits, takesClosing: true), maxBodyBytes: maxBodyBytes,
             maxHeaderBytes: maxHeaderBytes, headerTimeout: UInt64(headerTimeout.nanoseconds),
             idleTimeout: UInt64(idleTimeout.nanoseconds), accessLog: accessLog
         ) { fd, bytes, loop in

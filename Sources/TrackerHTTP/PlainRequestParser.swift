@@ -12,6 +12,9 @@ import TrackerCore
 /// read the same way (`PlainRequestFastPathTests` compares the two).
 struct PlainRequestParser {
     let limits: NIOHTTPDecoderLimitConfiguration
+    /// Whether a request that closes the connection is taken too: a `DirectConnection` answers
+    /// it and closes; in front of NIO's decoder it is not (the decoder must see it).
+    var takesClosing = false
 
     struct Request {
         var head: HTTPRequestHead
@@ -97,7 +100,7 @@ struct PlainRequestParser {
         let head = HTTPRequestHead(version: version, method: method,
                                    uri: Self.text(bytes, targetRange), headers: HTTPHeaders(fields))
         // NIO's decoder refuses bytes after a request that closes the connection: it must see it.
-        guard head.isKeepAlive else { return .other }
+        guard head.isKeepAlive || takesClosing else { return .other }
         guard bytes.count - headEnd >= bodyLength else { return .incomplete(total: headEnd + bodyLength) }
         return .request(Request(head: head, bodyLength: bodyLength, length: headEnd + bodyLength))
     }
