@@ -53,8 +53,8 @@ import TrackerTesting
             _ = piece.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             try await Task.sleep(for: .milliseconds(5))
         }
-        let answer = try Self.readAnswer(fd)
-        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("{\"eid\":\""))
+        let answer = try HTTPTestClient.readResponse(fd)
+        #expect(answer.status == 200 && answer.text.hasPrefix("{\"eid\":\""))
         #expect(try await server.events(atLeast: 1).map { $0[.ename] } == ["cut"])
         try await server.stop()
     }
@@ -73,8 +73,8 @@ import TrackerTesting
         try await Task.sleep(for: .milliseconds(1600))
         let rest = Array(":\"slow\"}".utf8)
         _ = rest.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let answer = try Self.readAnswer(fd)
-        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        let answer = try HTTPTestClient.readResponse(fd)
+        #expect(answer.status == 200, "\(answer.text)")
         #expect(try await server.events(atLeast: 1).map { $0[.ename] } == ["slow"])
         try await server.stop()
     }
@@ -162,8 +162,6 @@ import TrackerTesting
     static func transcript(_ bytes: [UInt8], cuts: [Int], port: Int) async throws -> String {
         let fd = try HTTPTestClient.connectedSocket(port: port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var start = 0
         for cut in cuts + [bytes.count] {
             let piece = Array(bytes[start..<cut])
@@ -171,13 +169,7 @@ import TrackerTesting
             start = cut
             try await Task.sleep(for: .milliseconds(3))
         }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            received.append(contentsOf: buffer[0..<n])
-        }
+        let received = HTTPTestClient.readUntilClosed(fd)
         // Bodies such as the GIF are kept as printable text, for the message of a failure.
         let text = String(decoding: received.map { $0 == 10 || $0 == 13 || (32..<127).contains($0) ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
         let uuid = try Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -185,27 +177,5 @@ import TrackerTesting
             .filter { !$0.lowercased().hasPrefix("date:") && !$0.lowercased().hasPrefix("set-cookie:") }
             .joined(separator: "\n")
             .replacing(uuid, with: "<uuid>")
-    }
-
-    static func readAnswer(_ fd: Int32) throws -> String {
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            received.append(contentsOf: buffer[0..<n])
-            let text = String(decoding: received, as: UTF8.self)
-            if let end = text.range(of: "\r\n\r\n"), let length = Self.contentLength(text), text.utf8.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length {
-                return text
-            }
-        }
-        return String(decoding: received, as: UTF8.self)
-    }
-
-    static func contentLength(_ text: String) -> Int? {
-        guard let line = text.lowercased().components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }) else { return nil }
-        return Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
     }
 }

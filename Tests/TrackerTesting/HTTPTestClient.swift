@@ -60,9 +60,13 @@ public struct HTTPTestClient: Sendable {
     public func rawUntilClosed(_ bytes: [UInt8]) throws -> String {
         let fd = try Self.connectedSocket(port: port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        return String(decoding: Self.readUntilClosed(fd), as: UTF8.self)
+    }
+
+    /// Everything the server sends on this socket until it closes it (or the socket's receive
+    /// timeout passes).
+    public static func readUntilClosed(_ fd: Int32) -> [UInt8] {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -70,21 +74,24 @@ public struct HTTPTestClient: Sendable {
             if n <= 0 { break }
             received.append(contentsOf: buffer[0..<n])
         }
-        return String(decoding: received, as: UTF8.self)
+        return received
     }
 
     /// Sends raw bytes (for malformed requests) and reads one response.
     public func exchange(_ bytes: [UInt8], headOnly: Bool = false) throws -> Response {
         let fd = try Self.connectedSocket(port: port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
             sent += n
         }
+        return try Self.readResponse(fd, headOnly: headOnly)
+    }
+
+    /// The next whole answer on this socket (after its receive timeout: what came, if a head).
+    public static func readResponse(_ fd: Int32, headOnly: Bool = false) throws -> Response {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -99,7 +106,8 @@ public struct HTTPTestClient: Sendable {
         return response
     }
 
-    /// A blocking TCP socket connected to 127.0.0.1:port; the caller closes it.
+    /// A blocking TCP socket connected to 127.0.0.1:port, whose reads give up after 30 s (a test
+    /// waiting for an answer that never comes fails instead of hanging); the caller closes it.
     public static func connectedSocket(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
@@ -114,6 +122,8 @@ public struct HTTPTestClient: Sendable {
             close(fd)
             throw Failure(description: "connect to port \(port) failed: errno \(errno)")
         }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         return fd
     }
 
