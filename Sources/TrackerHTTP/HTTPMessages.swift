@@ -134,11 +134,15 @@ public protocol HTTPResponder: Sendable {
     /// Whether the answer to this plain HTTP/1 request is made in memory (no file, no proxying,
     /// no upgrade), so that a `DirectLane` may serve it instead of handing its connection to NIO.
     func answersInMemory(_ request: HTTPRequest) -> Bool
+    /// Whether `answersInMemory` is ever true: a listener whose responder has no such routes
+    /// (the redirect to HTTPS) is served by NIO alone, without a handoff per connection.
+    var hasInMemoryRoutes: Bool { get }
 }
 
 extension HTTPResponder {
     public func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision? { nil }
     public func answersInMemory(_ request: HTTPRequest) -> Bool { false }
+    public var hasInMemoryRoutes: Bool { false }
 }
 
 /// What a connection's handler knows of the listener it came through.

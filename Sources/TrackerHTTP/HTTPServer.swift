@@ -101,7 +101,7 @@ public final class HTTPServer: Service, Sendable {
         let setup = ConnectionSetup(
             responder: responder, maxBodyBytes: maxBodyBytes, onOversize: onOversize, accessLog: accessLog,
             headerTimeout: headerTimeout, idleTimeout: idleTimeout, maxHeaderBytes: maxHeaderBytes, tls: tls)
-        if tls == nil, directLanes { return try await serveDirect(setup) }
+        if tls == nil, directLanes, responder.hasInMemoryRoutes { return try await serveDirect(setup) }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -152,6 +152,8 @@ public final class TrackerApplication: HTTPResponder {
 
     /// The tracking routes but `/pub/` (a file), and `/ping`: what clients send most, answered
     /// from memory, and taken before any proxy route.
+    public var hasInMemoryRoutes: Bool { true }
+
     public func answersInMemory(_ request: HTTPRequest) -> Bool {
         if let (route, _) = trackRoute(request.path) { return route != .pub }
         return request.path == "/ping"
