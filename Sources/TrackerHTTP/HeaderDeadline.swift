@@ -13,6 +13,8 @@ final class HeaderDeadline {
     /// Requests being read, answered or their answers written (pipelined ones overlap).
     var busy = 0
     var lastRead = NIODeadline.now()
+    /// Set when our side of the connection was closed lingering: closed whole after this.
+    var lingerUntil: NIODeadline?
 
     func headReceived() {
         startedAt = nil
@@ -55,7 +57,10 @@ final class HeaderDeadlineHandler: ChannelInboundHandler, RemovableChannelHandle
         check = context.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
             let (handler, context) = bound.value
             let deadline = handler.deadline, now = NIODeadline.now()
-            if let started = deadline.startedAt, now - started > handler.timeout {
+            if let linger = deadline.lingerUntil, now > linger {
+                handler.check?.cancel()
+                context.close(promise: nil)
+            } else if deadline.lingerUntil == nil, let started = deadline.startedAt, now - started > handler.timeout {
                 handler.expire(context: context)
             } else if deadline.busy == 0, deadline.startedAt == nil, now - deadline.lastRead > handler.idleTimeout {
                 handler.check?.cancel()
