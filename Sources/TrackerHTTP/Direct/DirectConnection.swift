@@ -241,8 +241,10 @@ final class DirectConnection: @unchecked Sendable {
         // Whatever the client sent that will not be read is dropped first: closing a socket with
         // unread bytes sends a reset, which can destroy the answer before the client reads it
         // (NIO's path closes lingering, as nginx does).
-        var sink = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<16 where recv(fd, &sink, sink.count, Int32(MSG_DONTWAIT)) > 0 {}
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 8) { sink in
+            var reads = 0
+            while reads < 16, recv(fd, sink.baseAddress, sink.count, Int32(MSG_DONTWAIT)) > 0 { reads += 1 }
+        }
         Glibc.close(fd)
     }
 
