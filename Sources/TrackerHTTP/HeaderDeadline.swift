@@ -42,6 +42,8 @@ final class HeaderDeadlineHandler: ChannelInboundHandler, RemovableChannelHandle
 
     let deadline: HeaderDeadline
     let timeout: TimeAmount
+    /// A head that did not arrive in time (the direct lanes send the same).
+    static let timeoutAnswer: StaticString = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
     let idleTimeout: TimeAmount
     var check: RepeatedTask?
 
@@ -83,9 +85,8 @@ final class HeaderDeadlineHandler: ChannelInboundHandler, RemovableChannelHandle
         check?.cancel()
         check = nil
         deadline.startedAt = nil
-        let answer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-        var buffer = context.channel.allocator.buffer(capacity: answer.utf8.count)
-        buffer.writeString(answer)
+        var buffer = context.channel.allocator.buffer(capacity: Self.timeoutAnswer.utf8CodeUnitCount)
+        buffer.writeStaticString(Self.timeoutAnswer)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }

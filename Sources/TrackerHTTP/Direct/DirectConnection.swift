@@ -168,15 +168,8 @@ final class DirectConnection: @unchecked Sendable {
         let encoded = answers.encodeHead(sendable, for: head, allocator: lane.allocator)
             ?? answers.encodeHead(.error(.internalServerError, "the answer had a header that cannot be sent"), for: head, allocator: lane.allocator)
         guard let (buffer, keepAlive) = encoded else { return close() }
-        if let accessLog = serving.accessLog {
-            let elapsed = ContinuousClock.now - started
-            accessLog.record(AccessLog.Entry(
-                remote: peer ?? "-", time: Date(), method: head.method.rawValue, uri: head.uri,
-                version: "HTTP/\(head.version.major).\(head.version.minor)", status: Int(sendable.status.code),
-                bytes: head.method == .HEAD ? 0 : sendable.body.count,
-                referer: head.headers.first(name: "referer"), userAgent: head.headers.first(name: "user-agent"),
-                milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
-        }
+        serving.accessLog?.record(head, remote: peer, status: Int(sendable.status.code),
+                                  bytes: head.method == .HEAD ? 0 : sendable.body.count, since: started)
         awaiting = false
         if !keepAlive { closing = true }
         output = buffer
@@ -219,8 +212,8 @@ final class DirectConnection: @unchecked Sendable {
         if let headStarted, !awaiting, output == nil, now > headStarted &+ serving.headerTimeout {
             self.headStarted = nil
             closing = true
-            var buffer = lane.allocator.buffer(capacity: 80)
-            buffer.writeStaticString("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+            var buffer = lane.allocator.buffer(capacity: HeaderDeadlineHandler.timeoutAnswer.utf8CodeUnitCount)
+            buffer.writeStaticString(HeaderDeadlineHandler.timeoutAnswer)
             output = buffer
             flush()
         } else if now > lastActive &+ serving.idleTimeout, !awaiting, headStarted == nil || output != nil {

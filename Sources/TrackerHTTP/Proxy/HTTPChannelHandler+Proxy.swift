@@ -64,11 +64,6 @@ extension HTTPChannelHandler {
     }
 
     func logProxied(_ accessLog: AccessLog, _ request: HTTPRequestHead, status: Int, bytes: Int, _ context: ChannelHandlerContext) {
-        let elapsed = ContinuousClock.now - started
-        accessLog.record(AccessLog.Entry(
-            remote: context.channel.remoteAddress?.ipAddress ?? "-", time: Date(), method: request.method.rawValue,
-            uri: request.uri, version: "HTTP/\(request.version.major).\(request.version.minor)", status: status, bytes: bytes,
-            referer: request.headers.first(name: "referer"), userAgent: request.headers.first(name: "user-agent"),
-            milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+        accessLog.record(request, remote: context.channel.remoteAddress?.ipAddress, status: status, bytes: bytes, since: started)
     }
 }
