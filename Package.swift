@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "CSQLiteWAL", dependencies: ["SQLite3"]),
         .target(
             name: "TrackerCore",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto"),
+            dependencies: ["CZlib", "CLinux", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "_CryptoExtras", package: "swift-crypto")],
             swiftSettings: hotPath
         ),

@@ -1,6 +1,8 @@
-// The Linux calls Swift's Glibc module does not bring in, for `DirectLane`.
+// The Linux calls Swift's Glibc module does not bring in: epoll and eventfd for `DirectLane`,
+// getrandom for `SystemRandomSource`.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 

@@ -14,11 +14,12 @@ public enum TimeUUID {
         let millis = max(0, Timestamp.milliseconds(date))
         let fraction = date.timeIntervalSince1970 * 1000 - Double(millis)
         let ticks = fraction > 0 ? UInt16(min(4095, fraction * 4096)) : 0
-        var bytes = random.uuidBytes()
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &bytes) { b in
             for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: UInt64(millis) >> (8 * (5 - UInt64(i)))) }
             b[6] = 0x70 | UInt8(ticks >> 8)
             b[7] = UInt8(truncatingIfNeeded: ticks)
+            b.storeBytes(of: random.word().bigEndian, toByteOffset: 8, as: UInt64.self)
             b[8] = (b[8] & 0x3F) | 0x80
         }
         return UUID(uuid: bytes)
