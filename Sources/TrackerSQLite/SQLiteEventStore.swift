@@ -113,16 +113,17 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
     static func insert(_ events: [Event], connection: SQLiteConnection, statements: WriterStatements) throws(StorageError) {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
-            var rollups = RollupBatch(capacity: events.count)
+            var rollups = RollupBatch(over: events)
             let text = statements.text
             func counted(_ chunk: ArraySlice<Event>, _ inserted: Int) throws(StorageError) {
                 // Only inserted events count in the rollups: a replayed one (same eid) is counted once.
+                // A chunk is a slice of `events`: its indices are the events' places in the batch.
                 if inserted == chunk.count {
-                    for event in chunk { rollups.add(event) }
+                    for index in chunk.indices { rollups.add(at: index) }
                 } else if inserted > 0 {
                     // A chunk may hold an eid twice: only its first row was inserted.
                     var new = try Self.lastInsertedIDs(inserted, connection: connection)
-                    for event in chunk where new.remove(event.eid) != nil { rollups.add(event) }
+                    for index in chunk.indices where new.remove(chunk[index].eid) != nil { rollups.add(at: index) }
                 }
             }
             if let runs = try shapedRuns(events, connection: connection, statements: statements) {

@@ -69,36 +69,19 @@ enum SQLiteRollupWriter {
 
     /// Values are bound with their own types, not through an array of existentials, and text from
     /// one buffer (`BoundText`): this runs for every new visitor, session and day on the commit
-    /// thread.
+    /// thread. Events are read where they are (passed on, not bound to locals, which copied them).
     static func write(_ batch: RollupBatch, _ statements: WriterStatements) throws(StorageError) {
+        try batch.events.withUnsafeBufferPointer { (events) throws(StorageError) in
+            try statements.visitor.write(batch.visitors.entries, text: statements.text) { entry, at, statement in
+                bindVisitor(entry.key, entry.value, first: events[entry.value.first], last: events[entry.value.last],
+                            at: at, statement, statements.text)
+            }
+            try statements.session.write(batch.sessions.entries, text: statements.text) { entry, at, statement in
+                bindSession(entry.key, entry.value, first: events[entry.value.first], last: events[entry.value.last],
+                            at: at, statement, statements.text)
+            }
+        }
         let text = statements.text
-        let events = batch.events
-        try statements.visitor.write(batch.visitors.entries, text: text) { entry, at, statement in
-            let (key, span) = entry
-            let first = events[span.first]
-            text.add(at + 1, key.site)
-            text.add(at + 2, key.vid)
-            text.add(at + 3, first.created)
-            text.add(at + 4, events[span.last].created)
-            statement.bind(at + 5, Int64(span.count))
-            text.add(at + 6, span.uid)
-            text.add(at + 7, first[.url])
-            addAcquisition(of: first, from: at + 8, to: text)
-            text.add(at + 12, first[.country])
-        }
-        try statements.session.write(batch.sessions.entries, text: text) { entry, at, statement in
-            let (key, span) = entry
-            let (first, last) = (events[span.first], events[span.last])
-            text.add(at + 1, key.site)
-            text.add(at + 2, key.sid)
-            text.add(at + 3, first[.vid])
-            text.add(at + 4, first.created)
-            text.add(at + 5, last.created)
-            statement.bind(at + 6, Int64(span.count))
-            text.add(at + 7, first[.url])
-            text.add(at + 8, last[.url])
-            addAcquisition(of: first, from: at + 9, to: text)
-        }
         try statements.dailyEvents.write(batch.dailyEvents, text: text) { entry, at, statement in
             text.add(at + 1, entry.key.site)
             text.add(at + 2, entry.key.day)
@@ -111,6 +94,32 @@ enum SQLiteRollupWriter {
             text.add(at + 2, key.day)
             text.add(at + 3, key.vid)
         }
+    }
+
+    static func bindVisitor(_ key: RollupBatch.VisitorKey, _ span: RollupBatch.Span, first: Event, last: Event,
+                            at: Int32, _ statement: SQLiteStatement, _ text: BoundText) {
+        text.add(at + 1, key.site)
+        text.add(at + 2, key.vid)
+        text.add(at + 3, first.created)
+        text.add(at + 4, last.created)
+        statement.bind(at + 5, Int64(span.count))
+        text.add(at + 6, span.uid)
+        text.add(at + 7, first[.url])
+        addAcquisition(of: first, from: at + 8, to: text)
+        text.add(at + 12, first[.country])
+    }
+
+    static func bindSession(_ key: RollupBatch.SessionKey, _ span: RollupBatch.Span, first: Event, last: Event,
+                            at: Int32, _ statement: SQLiteStatement, _ text: BoundText) {
+        text.add(at + 1, key.site)
+        text.add(at + 2, key.sid)
+        text.add(at + 3, first[.vid])
+        text.add(at + 4, first.created)
+        text.add(at + 5, last.created)
+        statement.bind(at + 6, Int64(span.count))
+        text.add(at + 7, first[.url])
+        text.add(at + 8, last[.url])
+        addAcquisition(of: first, from: at + 9, to: text)
     }
 
     /// How a visitor or session came: `referrer, source, medium, campaign`, four columns in a row

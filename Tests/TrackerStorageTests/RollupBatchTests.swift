@@ -14,8 +14,8 @@ import TrackerTesting
         a0[.uid] = nil
         a1[.ename] = "click"
         a0[.ename] = "click"
-        var batch = RollupBatch()
-        for event in [a1, a0, b] { batch.add(event) }
+        var batch = RollupBatch(over: [a1, a0, b])
+        batch.addAll()
         let visitor = try #require(batch.visitors[.init(site: "d4md6", vid: "a")])
         #expect(visitor.count == 2)
         #expect(batch.events[visitor.first][EventField.url] == "/first")
@@ -26,14 +26,24 @@ import TrackerTesting
         #expect(batch.dailyVisitors.count == 2)
     }
 
+    /// Only the events added count: a replayed event (its eid already stored) is in the batch
+    /// but not in the rollups.
+    @Test func onlyTheEventsAddedCount() {
+        let events = (0..<3).map { EventBuilder.event($0, vid: "v\($0)", sid: "s\($0)") }
+        var batch = RollupBatch(over: events)
+        batch.add(at: 0)
+        batch.add(at: 2)
+        #expect(batch.visitors.entries.map(\.key.vid) == ["v0", "v2"])
+        #expect(batch.visitors[.init(site: "d4md6", vid: "v2")]?.first == 2)
+        #expect(batch.dailyEvents.values.reduce(0, +) == 2)
+    }
+
     /// Rows are written in the order their visitors, sessions and days first came (the keys'
     /// order when the server minted them), not in a dictionary's order.
     @Test func entriesKeepTheOrderTheirEventsCame() {
-        var batch = RollupBatch(capacity: 4)
         let vids = ["c", "a", "d", "b"]
-        for (n, vid) in (vids + vids.reversed()).enumerated() {
-            batch.add(EventBuilder.event(n, vid: vid, sid: "s-" + vid))
-        }
+        var batch = RollupBatch(over: (vids + vids.reversed()).enumerated().map { n, vid in EventBuilder.event(n, vid: vid, sid: "s-" + vid) })
+        batch.addAll()
         #expect(batch.visitors.entries.map(\.key.vid) == vids)
         #expect(batch.visitors.entries.map(\.value.count) == [2, 2, 2, 2])
         #expect(batch.sessions.entries.map(\.key.sid) == vids.map { "s-" + $0 })
@@ -45,7 +55,7 @@ import TrackerTesting
     /// Days are UTC calendar days, remembered from one event to the next: check the edges, before
     /// 1970 too, against the timestamp's own text.
     @Test func eachEventCountsOnItsOwnDay() {
-        var batch = RollupBatch()
+        var batch = RollupBatch(over: [])
         let instants: [Double] = [0, -1, 0.999, 86_399.999, 86_400, -86_400, -86_400.001, 1_790_000_000, 1_790_000_000, 1_790_006_400]
         for seconds in instants {
             let date = Date(timeIntervalSince1970: seconds)
@@ -54,8 +64,8 @@ import TrackerTesting
     }
 
     @Test func eventsWithoutAVisitorStillCountPerDay() {
-        var batch = RollupBatch()
-        batch.add(EventBuilder.sparse(1))
+        var batch = RollupBatch(over: [EventBuilder.sparse(1)])
+        batch.addAll()
         #expect(batch.visitors.isEmpty)
         #expect(batch.dailyEvents.values.reduce(0, +) == 1)
     }
