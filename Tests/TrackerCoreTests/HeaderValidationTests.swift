@@ -1,5 +1,5 @@
 import Testing
-import TrackerCore
+@testable import TrackerCore
 
 struct HeaderValidationTests {
     /// Every byte against the RFC 9110 definitions, written out as the RFC writes them.
@@ -11,6 +11,21 @@ struct HeaderValidationTests {
             // field-vchar = VCHAR / obs-text, plus SP and HTAB inside a value.
             let fieldByte = (0x21...0x7E).contains(value) || value >= 0x80 || value == 0x20 || value == 0x09
             #expect(HeaderValidation.isValueByte(byte) == fieldByte, "value byte \(value)")
+        }
+    }
+
+    /// Every byte at every place of values long enough to be read a word at a time.
+    @Test func aValueIsRefusedWhereverItsBadByteIs() {
+        for length in [7, 8, 9, 16, 23, 40] {
+            for place in 0..<length {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[place] = UInt8(value)
+                    let fieldByte = (0x20...0x7E).contains(value) || value >= 0x80 || value == 0x09
+                    let valid = bytes.withUnsafeBufferPointer { HeaderValidation.allValueBytes($0) }
+                    #expect(valid == fieldByte, "byte \(value) at \(place) of \(length)")
+                }
+            }
         }
     }
 
