@@ -104,14 +104,20 @@ extension TrackerApplication {
 
     func reply(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> HTTPResponse {
         var response: HTTPResponse
+        // The visitor cookie goes in with the answer's own headers, the list made at once: each
+        // `HTTPHeaders.add` walks the name's characters again (a tenth of the pixel's answer).
+        var cookie: (String, String)?
+        if case .stored(_, let vid?) = outcome, !route.isServer {
+            cookie = ("set-cookie", self.cookie.header(vid: vid, requestHost: hit.requestHost, secure: hit.isHTTPS))
+        }
         switch (route, outcome) {
         case (.img, _):
-            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(), body: Pixel.gif)
-            response.headers.add(name: "content-type", value: "image/gif")
-            response.headers.add(name: "cache-control", value: "no-store, max-age=0")
+            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(Self.pixelHeaders, cookie), body: Pixel.gif)
+            cookie = nil
         case (.rdr, _):
             let target = settings.redirects.target(for: request.query.flatMap { Self.queryValue("url", in: $0) })
-            response = HTTPResponse(status: .found, headers: ["location": target, "cache-control": "no-store"])
+            response = HTTPResponse(status: .found, headers: Self.answerHeaders([("location", target), ("cache-control", "no-store")], cookie))
+            cookie = nil
         case (.pub, _):
             // Served by `servePublic`; this answer is only used when there is no static directory.
             response = .error(.notFound, "no static directory is configured")
@@ -120,7 +126,8 @@ extension TrackerApplication {
                 ? .json(.ok, "{\"eid\":\"\(events[0].eid)\"}")
                 : .json(.ok, "{\"eids\":[\(events.map { "\"\($0.eid)\"" }.joined(separator: ","))]}")
         case (.tr, .stored):
-            response = HTTPResponse(status: .ok, headers: Self.answerHeaders())
+            response = HTTPResponse(status: .ok, headers: Self.answerHeaders([], cookie))
+            cookie = nil
         case (_, .rejected(let rejection)):
             response = .error(HTTPResponseStatus(statusCode: rejection.reason.httpStatus), rejection.reason.message)
             if rejection.reason.httpStatus == 503 { response.headers.add(name: "retry-after", value: "1") }
@@ -128,18 +135,20 @@ extension TrackerApplication {
         if case .rejected(let rejection) = outcome, settings.debug {
             response.headers.add(name: "x-tracker-drop", value: "\(rejection.reason.rawValue): \(rejection.detail)".prefix(512).description)
         }
-        if case .stored(_, let vid?) = outcome, !route.isServer {
-            response.headers.add(name: "set-cookie", value: cookie.header(vid: vid, requestHost: hit.requestHost, secure: hit.isHTTPS))
-        }
+        if let (name, value) = cookie { response.headers.add(name: name, value: value) }
         return response
     }
 
-    /// An empty header list with room for a tracking answer's headers, its cookie and CORS
-    /// (grown one header at a time, the list was reallocated twice or three times per answer).
-    static func answerHeaders() -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(6)
-        return headers
+    static let pixelHeaders = [("content-type", "image/gif"), ("cache-control", "no-store, max-age=0")]
+
+    /// A tracking answer's headers and its cookie, in a list with room for CORS (grown one
+    /// header at a time, the list was reallocated twice or three times per answer).
+    static func answerHeaders(_ own: [(String, String)], _ cookie: (String, String)?) -> HTTPHeaders {
+        var all: [(String, String)] = []
+        all.reserveCapacity(own.count + 4)
+        all.append(contentsOf: own)
+        if let cookie { all.append(cookie) }
+        return HTTPHeaders(all)
     }
 
     static func queryValue(_ name: String, in query: String) -> String? {
