@@ -71,6 +71,7 @@ extension TrackerApplication {
         return .forward(plan)
     }
 
+    /// The server's own routes, answered before any proxy route (and on a direct lane).
     static let ownPaths: Set<String> = ["/ping", "/status", "/health", "/clear"]
 
     static func excluded(_ path: String, by filter: NSRegularExpression?) -> Bool {

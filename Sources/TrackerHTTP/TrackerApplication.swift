@@ -150,13 +150,15 @@ public final class TrackerApplication: HTTPResponder {
         }
     }
 
-    /// The tracking routes but `/pub/` (a file), and `/ping`: what clients send most, answered
-    /// from memory, and taken before any proxy route.
+    /// The tracking routes but `/pub/` (a file), and the server's own `/ping`, `/status`,
+    /// `/health` and `/clear`: what clients and monitors send most, answered from memory, and
+    /// taken before any proxy route. (A load balancer's health check often opens a connection
+    /// for each probe: handed from a lane to NIO, each paid for a second connection setup.)
     public var hasInMemoryRoutes: Bool { true }
 
     public func answersInMemory(_ request: HTTPRequest) -> Bool {
         if let (route, _) = trackRoute(request.path) { return route != .pub }
-        return request.path == "/ping"
+        return Self.ownPaths.contains(request.path)
     }
 
     /// Both URL layouts reach the same routes: upstream's `/tr/v1/...`, `/str/v1/...`, `/img/v1/...`
