@@ -152,13 +152,17 @@ public final class TrackerApplication: HTTPResponder {
 
     /// The tracking routes but `/pub/` (a file), and the server's own `/ping`, `/status`,
     /// `/health` and `/clear`: what clients and monitors send most, answered from memory, and
-    /// taken before any proxy route. (A load balancer's health check often opens a connection
-    /// for each probe: handed from a lane to NIO, each paid for a second connection setup.)
+    /// taken before any proxy route. Also the browser tracker's script and the generator pages,
+    /// from the binary, unless a proxy route takes their path. (A browser's first request to the
+    /// tracker is often the script, and a load balancer's health check often opens a connection
+    /// for each probe: handed from a lane to NIO, each paid for a second connection setup, and
+    /// the browser's events then went through NIO.)
     public var hasInMemoryRoutes: Bool { true }
 
     public func answersInMemory(_ request: HTTPRequest) -> Bool {
         if let (route, _) = trackRoute(request.path) { return route != .pub }
-        return Self.ownPaths.contains(request.path)
+        if Self.ownPaths.contains(request.path) { return true }
+        return webAssets.serves(request) && (proxies.isEmpty || proxies.match(host: request.host, path: request.path) == nil)
     }
 
     /// Both URL layouts reach the same routes: upstream's `/tr/v1/...`, `/str/v1/...`, `/img/v1/...`

@@ -17,17 +17,19 @@ public struct WebAssetRoutes: Sendable {
     public static let trackerPath = "/t/\(WebAssets.tracker.digest)/track.js"
 
     func response(for request: HTTPRequest) -> HTTPResponse? {
+        guard let (asset, cacheControl) = asset(for: request) else { return nil }
+        return serve(asset, request, cacheControl: cacheControl)
+    }
+
+    /// Whether `response(for:)` answers this request (from memory).
+    func serves(_ request: HTTPRequest) -> Bool { asset(for: request) != nil }
+
+    func asset(for request: HTTPRequest) -> (WebAsset, cacheControl: String)? {
         guard request.method == .GET || request.method == .HEAD else { return nil }
         let path = request.path
-        if path == Self.trackerPath {
-            return serve(WebAssets.tracker, request, cacheControl: "public, max-age=31536000, immutable")
-        }
-        if path == "/t/track.js" || path == "/track.js" {
-            return serve(WebAssets.tracker, request, cacheControl: "public, max-age=300")
-        }
-        if path.hasPrefix("/tools/"), let asset = WebAssets.tools[String(path.dropFirst(7))] {
-            return serve(asset, request, cacheControl: "public, max-age=300")
-        }
+        if path == Self.trackerPath { return (WebAssets.tracker, "public, max-age=31536000, immutable") }
+        if path == "/t/track.js" || path == "/track.js" { return (WebAssets.tracker, "public, max-age=300") }
+        if path.hasPrefix("/tools/"), let asset = WebAssets.tools[String(path.dropFirst(7))] { return (asset, "public, max-age=300") }
         return nil
     }
 

@@ -13,9 +13,9 @@ import TrackerTesting
         "GET \(target) HTTP/1.1\r\nHost: example.com\r\n\(extra)\r\n"
     }
 
-    /// Pipelined on one connection: tracking requests and `/status` (the lane), a script of the
-    /// browser tracker (handed to NIO in the middle of the bytes), then more tracking requests
-    /// (NIO, since the connection is its now).
+    /// Pipelined on one connection: tracking requests, `/status` and the browser tracker's
+    /// script (the lane), a page of no site (handed to NIO in the middle of the bytes), then more
+    /// tracking requests (NIO, since the connection is its now).
     /// With `DirectHTTP` off, NIO alone gives the same answers.
     @Test(arguments: [true, false])
     func aConnectionIsHandedToNIOMidPipelineWithTheBytesAlreadyRead(direct: Bool) async throws {
@@ -27,19 +27,21 @@ import TrackerTesting
             Self.request("/ping"),
             Self.request("/status"),
             Self.request("/t/track.js"),
+            Self.request("/no-such-page"),
             Self.request("/img/v1/?ename=three"),
             Self.request("/ping", "Connection: close\r\n"),
         ]
         let text = try server.client.rawUntilClosed(Array(requests.joined().utf8))
         let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0 }
-        try #require(answers.count == 7, "\(text)")
+        try #require(answers.count == 8, "\(text)")
         #expect(answers[0].hasPrefix("200") && answers[0].contains("image/gif"))
         #expect(answers[1].hasPrefix("200"))
         #expect(answers[2].hasSuffix("pong"))
         #expect(answers[3].contains("\"accepted_events\":2"))
         #expect(answers[4].hasPrefix("200") && answers[4].lowercased().contains("content-type: text/javascript"))
-        #expect(answers[5].contains("image/gif"))
-        #expect(answers[6].hasSuffix("pong") && answers[6].lowercased().contains("connection: close"))
+        #expect(answers[5].hasPrefix("404"))
+        #expect(answers[6].contains("image/gif"))
+        #expect(answers[7].hasSuffix("pong") && answers[7].lowercased().contains("connection: close"))
         let names = try await server.events(atLeast: 3).compactMap { $0[.ename] }.sorted()
         #expect(names == ["one", "posted", "three"])
         try await server.stop()

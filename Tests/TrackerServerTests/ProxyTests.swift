@@ -44,6 +44,18 @@ import TrackerTesting
         }
     }
 
+    /// The browser tracker's script is served from the binary, on a direct lane, unless a proxy
+    /// route takes its path (the proxy comes first for every path but the tracker's own routes).
+    @Test func aProxyRouteOverTheScriptsPathTakesItOnEveryPath() async throws {
+        try await withProxy(backends: ["a"], { backends, config in config.routes = [route("scripts", backends, prefix: "/t/")] }) { server, _ in
+            let proxied = try server.client.get("/t/track.js")
+            #expect(proxied.status == 200 && proxied.header("x-backend") == "a")
+            let own = try server.client.get("/track.js")
+            #expect(own.status == 200 && own.header("x-backend") == nil && own.header("content-type")?.hasPrefix("text/javascript") == true)
+            #expect(try server.client.get("/ping").text == "pong")
+        }
+    }
+
     @Test func roundRobinSharesAndLeastConnectionsAvoidsTheBusyServer() async throws {
         try await withProxy({ backends, config in
             config.routes = [route("rr", backends), route("lc", backends, prefix: "/lc/") { $0.balance = .leastConnections }]
