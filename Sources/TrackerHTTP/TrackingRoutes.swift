@@ -112,11 +112,12 @@ extension TrackerApplication {
         }
         switch (route, outcome) {
         case (.img, _):
-            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(Self.pixelHeaders, cookie), body: Pixel.gif)
+            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(("content-type", "image/gif"), ("cache-control", "no-store, max-age=0"),
+                                                                             cookie: cookie), body: Pixel.gif)
             cookie = nil
         case (.rdr, _):
             let target = settings.redirects.target(for: request.query.flatMap { Self.queryValue("url", in: $0) })
-            response = HTTPResponse(status: .found, headers: Self.answerHeaders([("location", target), ("cache-control", "no-store")], cookie))
+            response = HTTPResponse(status: .found, headers: Self.answerHeaders(("location", target), ("cache-control", "no-store"), cookie: cookie))
             cookie = nil
         case (.pub, _):
             // Served by `servePublic`; this answer is only used when there is no static directory.
@@ -126,7 +127,7 @@ extension TrackerApplication {
                 ? .json(.ok, "{\"eid\":\"\(events[0].eid)\"}")
                 : .json(.ok, "{\"eids\":[\(events.map { "\"\($0.eid)\"" }.joined(separator: ","))]}")
         case (.tr, .stored):
-            response = HTTPResponse(status: .ok, headers: Self.answerHeaders([], cookie))
+            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(cookie: cookie))
             cookie = nil
         case (_, .rejected(let rejection)):
             response = .error(HTTPResponseStatus(statusCode: rejection.reason.httpStatus), rejection.reason.message)
@@ -139,14 +140,14 @@ extension TrackerApplication {
         return response
     }
 
-    static let pixelHeaders = [("content-type", "image/gif"), ("cache-control", "no-store, max-age=0")]
-
-    /// A tracking answer's headers and its cookie, in a list with room for CORS (grown one
-    /// header at a time, the list was reallocated twice or three times per answer).
-    static func answerHeaders(_ own: [(String, String)], _ cookie: (String, String)?) -> HTTPHeaders {
+    /// A tracking answer's own headers (two at most) and its cookie, in one list with room for
+    /// CORS (grown one header at a time, the list was reallocated twice or three times per answer).
+    static func answerHeaders(_ first: (String, String)? = nil, _ second: (String, String)? = nil,
+                              cookie: (String, String)?) -> HTTPHeaders {
         var all: [(String, String)] = []
-        all.reserveCapacity(own.count + 4)
-        all.append(contentsOf: own)
+        all.reserveCapacity(6)
+        if let first { all.append(first) }
+        if let second { all.append(second) }
         if let cookie { all.append(cookie) }
         return HTTPHeaders(all)
     }

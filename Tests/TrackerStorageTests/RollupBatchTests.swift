@@ -15,7 +15,7 @@ import TrackerTesting
         a1[.ename] = "click"
         a0[.ename] = "click"
         var batch = RollupBatch(over: [a1, a0, b])
-        batch.addAll()
+        for index in batch.events.indices { batch.add(at: index) }
         let visitor = try #require(batch.visitors[.init(site: "d4md6", vid: "a")])
         #expect(visitor.count == 2)
         #expect(batch.events[visitor.first][EventField.url] == "/first")
@@ -43,7 +43,7 @@ import TrackerTesting
     @Test func entriesKeepTheOrderTheirEventsCame() {
         let vids = ["c", "a", "d", "b"]
         var batch = RollupBatch(over: (vids + vids.reversed()).enumerated().map { n, vid in EventBuilder.event(n, vid: vid, sid: "s-" + vid) })
-        batch.addAll()
+        for index in batch.events.indices { batch.add(at: index) }
         #expect(batch.visitors.entries.map(\.key.vid) == vids)
         #expect(batch.visitors.entries.map(\.value.count) == [2, 2, 2, 2])
         #expect(batch.sessions.entries.map(\.key.sid) == vids.map { "s-" + $0 })
@@ -65,7 +65,7 @@ import TrackerTesting
 
     @Test func eventsWithoutAVisitorStillCountPerDay() {
         var batch = RollupBatch(over: [EventBuilder.sparse(1)])
-        batch.addAll()
+        for index in batch.events.indices { batch.add(at: index) }
         #expect(batch.visitors.isEmpty)
         #expect(batch.dailyEvents.values.reduce(0, +) == 1)
     }
