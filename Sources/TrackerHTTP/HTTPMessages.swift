@@ -34,14 +34,16 @@ public struct HTTPRequest: Sendable {
     public var host: String { Self.hostName(headers.first(name: "host")) }
 
     /// A Host header's name without its port, lower-cased (IPv6 without brackets).
+    /// The name is found on the header's own bytes (it is taken for every tracking request).
     public static func hostName(_ header: String?) -> String {
-        guard let raw = header else { return "" }
-        let bytes = raw.utf8
-        if bytes.first == UInt8(ascii: "["), let end = bytes.firstIndex(of: UInt8(ascii: "]")) {
-            return ASCII.lowercased(String(raw[bytes.index(after: bytes.startIndex)..<end]))
+        guard var raw = header else { return "" }
+        let name = raw.withUTF8 { bytes -> Range<Int>? in
+            if bytes.first == UInt8(ascii: "["), let end = bytes.firstIndex(of: UInt8(ascii: "]")) { return 1..<end }
+            return bytes.firstIndex(of: UInt8(ascii: ":")).map { 0..<$0 }
         }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return ASCII.lowercased(raw) }
-        return ASCII.lowercased(String(raw[..<colon]))
+        guard let name else { return ASCII.lowercased(raw) }
+        let utf8 = raw.utf8
+        return ASCII.lowercased(String(raw[utf8.index(utf8.startIndex, offsetBy: name.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: name.upperBound)]))
     }
 
     /// A request target's path and query (without its `?`), found on the bytes: Character-wise
