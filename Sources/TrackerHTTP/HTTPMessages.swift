@@ -37,13 +37,12 @@ public struct HTTPRequest: Sendable {
     /// The name is found on the header's own bytes (it is taken for every tracking request).
     public static func hostName(_ header: String?) -> String {
         guard var raw = header else { return "" }
-        let name = raw.withUTF8 { bytes -> Range<Int>? in
-            if bytes.first == UInt8(ascii: "["), let end = bytes.firstIndex(of: UInt8(ascii: "]")) { return 1..<end }
-            return bytes.firstIndex(of: UInt8(ascii: ":")).map { 0..<$0 }
+        let name = raw.withUTF8 { bytes -> String? in
+            var range = bytes.firstIndex(of: UInt8(ascii: ":")).map { 0..<$0 }
+            if bytes.first == UInt8(ascii: "["), let end = bytes.firstIndex(of: UInt8(ascii: "]")) { range = 1..<end }
+            return range.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
         }
-        guard let name else { return ASCII.lowercased(raw) }
-        let utf8 = raw.utf8
-        return ASCII.lowercased(String(raw[utf8.index(utf8.startIndex, offsetBy: name.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: name.upperBound)]))
+        return ASCII.lowercased(name ?? raw)
     }
 
     /// A request target's path and query (without its `?`), found on the bytes: Character-wise
