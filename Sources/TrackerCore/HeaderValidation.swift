@@ -32,7 +32,7 @@ public enum HeaderValidation {
     /// bytes, which is nearly every word of every value (a set-cookie value is a hundred bytes,
     /// and byte by byte this was still a tenth of the answer's head). A word that may hold a tab,
     /// or anything else, is checked byte by byte.
-    static func allValueBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func allValueBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         var index = 0

@@ -56,6 +56,25 @@ struct AnswerEncoder {
         return (writer.buffer, keepAlive)
     }
 
+    /// A tracking answer written from its parts, the bytes `encodeHead` writes for its
+    /// `response`; nil when one of its headers cannot be sent (its `response` then goes
+    /// through `encodeHead`, which answers that).
+    mutating func encodeTracking(_ answer: TrackingAnswer, for request: HTTPRequestHead, allocator: ByteBufferAllocator)
+        -> (buffer: ByteBuffer, keepAlive: Bool)? {
+        let body = answer.body
+        let bodyBytes = request.method == .HEAD ? 0 : body.count
+        var writer = HeadWriter(buffer: answerBuffer(capacity: 256 + bodyBytes, allocator: allocator))
+        writer.statusLine(version: request.version, status: answer.status)
+        guard answer.writeHeaders(to: &writer) else { return nil }
+        let keepAlive = request.isKeepAlive
+        addFraming(to: &writer, for: request, keepAlive: keepAlive, length: body.count, keptConnection: [],
+                   hasHSTS: false, hasDate: false)
+        writer.buffer.writeStaticString("\r\n")
+        if bodyBytes > 0 { writer.buffer.writeBytes(body) }
+        if writer.buffer.capacity <= Self.keptAnswerBytes { keptAnswer = writer.buffer }
+        return (writer.buffer, keepAlive)
+    }
+
     mutating func answerBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
         guard var buffer = keptAnswer.take(), capacity <= buffer.capacity else { return allocator.buffer(capacity: capacity) }
         buffer.clear()

@@ -3,13 +3,17 @@ import NIOHTTP1
 /// Upstream's CORS answers (spec §2.1), without its `*`-with-credentials bug: an allowed origin is
 /// echoed back with `Vary: Origin`, so credentialed requests (cookies) work in browsers.
 public struct CORSPolicy: Sendable, Equatable {
-    public var allowedOrigins: [String]
+    public var allowedOrigins: [String] {
+        didSet { allowsAny = allowedOrigins.contains("*") }
+    }
+
+    /// `*` is among the origins: kept, as every answer asks (the list was searched each time).
+    private(set) var allowsAny: Bool
 
     public init(allowedOrigins: [String]) {
         self.allowedOrigins = allowedOrigins
+        allowsAny = allowedOrigins.contains("*")
     }
-
-    var allowsAny: Bool { allowedOrigins.contains("*") }
 
     public func allows(_ origin: String) -> Bool {
         allowsAny || allowedOrigins.contains { $0.caseInsensitiveCompare(origin) == .orderedSame }
@@ -17,6 +21,14 @@ public struct CORSPolicy: Sendable, Equatable {
 
     /// Headers for an actual (non-preflight) response.
     public func headers(origin: String?, into headers: inout HTTPHeaders) {
+        add(origin: origin, to: &headers)
+    }
+
+    func headers(origin: String?, into writer: inout HeadWriter) {
+        add(origin: origin, to: &writer)
+    }
+
+    func add<Sink: HeaderSink>(origin: String?, to headers: inout Sink) {
         if let origin, allows(origin) {
             headers.set(name: "access-control-allow-origin", value: origin)
             headers.set(name: "access-control-allow-credentials", value: "true")

@@ -196,14 +196,26 @@ final class HTTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, 
             request.completionExecutor = completions
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
-            responder.respond(to: request) { response in
+            responder.respondOnWire(to: request) { answer in
                 if loop.inEventLoop {
-                    bound.value.0.write(response, for: head, context: bound.value.1)
+                    bound.value.0.write(answer, for: head, context: bound.value.1)
                 } else {
-                    loop.execute { bound.value.0.write(response, for: head, context: bound.value.1) }
+                    loop.execute { bound.value.0.write(answer, for: head, context: bound.value.1) }
                 }
             }
         }
+    }
+
+    /// A tracking answer is written from its parts when answers go out as bytes (HTTP/1).
+    func write(_ answer: WireAnswer, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard case .tracking(let tracking) = answer, let bytesOutput, context.channel.isActive,
+              let head = answers.encodeTracking(tracking, for: request, allocator: context.channel.allocator) else {
+            return write(answer.response, for: request, context: context)
+        }
+        if let accessLog {
+            logProxied(accessLog, request, status: Int(tracking.status.code), bytes: request.method == .HEAD ? 0 : tracking.body.count, context)
+        }
+        writeBytes(head.buffer, keepAlive: head.keepAlive, output: bytesOutput, context: context)
     }
 
     func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {

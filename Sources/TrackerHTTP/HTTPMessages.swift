@@ -130,6 +130,9 @@ public struct HTTPResponse: Sendable {
 /// Answers one request; `respond` may be called on any thread, exactly once.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void)
+    /// The same, for a connection that writes HTTP/1 bytes itself: the answer may come as its
+    /// parts (`TrackingAnswer`) instead of a response.
+    func respondOnWire(to request: HTTPRequest, _ respond: @escaping @Sendable (WireAnswer) -> Void)
     /// Decided from the head alone: nil for requests read whole and given to `respond`.
     func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision?
     /// Whether the answer to this plain HTTP/1 request is made in memory (no file, no proxying,
@@ -141,6 +144,9 @@ public protocol HTTPResponder: Sendable {
 }
 
 extension HTTPResponder {
+    public func respondOnWire(to request: HTTPRequest, _ respond: @escaping @Sendable (WireAnswer) -> Void) {
+        self.respond(to: request) { respond(.response($0)) }
+    }
     public func proxyDecision(for head: HTTPRequestHead, peerIP: String?, secure: Bool) -> ProxyDecision? { nil }
     public func answersInMemory(_ request: HTTPRequest) -> Bool { false }
     public var hasInMemoryRoutes: Bool { false }

@@ -49,6 +49,11 @@ struct HeadWriter: HeaderSink {
         }
     }
 
+    /// Whole lines of our own (each ending in CRLF), written as they are.
+    mutating func line(_ text: StaticString) {
+        buffer.writeStaticString(text)
+    }
+
     /// Bytes are written once: a head made here has no earlier header of the name to replace.
     mutating func set(name: String, value: String) { add(name: name, value: value) }
 

@@ -75,18 +75,28 @@ public final class TrackerApplication: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        handle(request, .response(respond))
+    }
+
+    public func respondOnWire(to request: HTTPRequest, _ respond: @escaping @Sendable (WireAnswer) -> Void) {
+        handle(request, .wire(respond))
+    }
+
+    func handle(_ request: HTTPRequest, _ replier: Replier) {
         let client = clientIP(request)
         // No limits configured: no clock read on the hot path.
         guard !settings.rateLimits.rules.isEmpty, let verdict = settings.rateLimits.check(path: request.path, clientAddress: client, headers: request.headers,
                                                       now: Self.uptime()) else {
-            return route(request, client: client, limited: false, respond)
+            return route(request, client: client, limited: false, replier)
         }
+        // The limit's headers go on every answer, so each becomes a response.
         let headers = verdict.headers
-        route(request, client: client, limited: !verdict.allowed) { response in
+        let respond = replier.responding
+        route(request, client: client, limited: !verdict.allowed, .response { response in
             var response = response
             response.headers.add(contentsOf: headers)
             respond(response)
-        }
+        })
     }
 
     static func uptime() -> Double {
@@ -95,39 +105,39 @@ public final class TrackerApplication: HTTPResponder {
 
     /// The route table. A rate-limited request to a tracking route still gets its answer (the
     /// pixel, the redirect, the file) but is not recorded; `/tr/`, `/str/` and the rest get a 429.
-    func route(_ request: HTTPRequest, client: String?, limited: Bool, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+    func route(_ request: HTTPRequest, client: String?, limited: Bool, _ replier: Replier) {
         if let (route, tuplets) = trackRoute(request.path) {
-            return track(route, tuplets: tuplets, request, client: client, limited: limited, respond)
+            return track(route, tuplets: tuplets, request, client: client, limited: limited, replier)
         }
         if limited {
             drops.count(.rateLimited)
-            return respond(withCORS(.error(.tooManyRequests, DropReason.rateLimited.message), request))
+            return replier.send(withCORS(.error(.tooManyRequests, DropReason.rateLimited.message), request))
         }
         if request.path.hasPrefix("/rpi/"), let shortLinks {
-            Task { respond(withCORS(await linkAPI(request, links: shortLinks), request)) }
+            Task { replier.send(withCORS(await linkAPI(request, links: shortLinks), request)) }
             return
         }
         if let asset = webAssets.response(for: request) {
-            return respond(asset)
+            return replier.send(asset)
         }
         switch request.path {
-        case "/ping": return respond(withCORS(.text(.ok, "pong"), request))
-        case "/status": return respond(withCORS(status(request), request))
-        case "/health": return respond(withCORS(health(), request))
+        case "/ping": return replier.send(withCORS(.text(.ok, "pong"), request))
+        case "/status": return replier.send(withCORS(status(request), request))
+        case "/health": return replier.send(withCORS(health(), request))
         case "/clear":
             var response = HTTPResponse.text(.ok, "OK")
             response.headers.add(name: "clear-site-data", value: "\"*\"")
-            return respond(withCORS(response, request))
+            return replier.send(withCORS(response, request))
         default:
             if let challenges = httpChallenges, let answer = HTTPSRedirect.challengeAnswer(path: request.path, challenges) {
-                return respond(answer)
+                return replier.send(answer)
             }
             if let shortLinks, request.method == .GET || request.method == .HEAD, request.path.count > 1,
                shortLinks.servesHost(request.host) {
-                Task { await shortLinkOrSite(request, client: client, links: shortLinks, respond) }
+                Task { await shortLinkOrSite(request, client: client, links: shortLinks, replier.responding) }
                 return
             }
-            serveSite(request, respond)
+            serveSite(request, replier.responding)
         }
     }
 

@@ -9,19 +9,19 @@ import TrackerStorage
 /// `/str/` say what was wrong.
 extension TrackerApplication {
     func track(_ route: TrackRoute, tuplets: String, _ request: HTTPRequest, client: String?, limited: Bool,
-               _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+               _ respond: Replier) {
         if request.method == .OPTIONS {
-            return respond(settings.cors.preflight(origin: request.headers.first(name: "origin")))
+            return respond.send(settings.cors.preflight(origin: request.headers.first(name: "origin")))
         }
         if route == .tr || route == .str, !Self.takesEvents(request.method) {
             drops.count(.unsupportedMethod)
-            return respond(withCORS(.error(.methodNotAllowed, DropReason.unsupportedMethod.message), request))
+            return respond.send(withCORS(.error(.methodNotAllowed, DropReason.unsupportedMethod.message), request))
         }
         guard let slot = limiter.acquire() else {
             drops.count(.overCapacity)
             var response = HTTPResponse.text(.serviceUnavailable, "Maximum clients reached on this node.\n")
             response.headers.add(name: "retry-after", value: "1")
-            return respond(response)
+            return respond.send(response)
         }
         let hit = rawHit(route, tuplets: tuplets, request, client: client)
         guard request.method != .HEAD else { return answer(.stored([], cookie: nil), route, tuplets, request, hit, slot, respond) }
@@ -55,20 +55,21 @@ extension TrackerApplication {
     /// The answer once the outcome is known, whichever path led to it (a method, not a closure
     /// made for every request: the ingest queue's completion captures what it needs).
     func answer(_ outcome: Outcome, _ route: TrackRoute, _ tuplets: String, _ request: HTTPRequest, _ hit: RawHit,
-                _ slot: ConcurrencyLimiter.Slot, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+                _ slot: ConcurrencyLimiter.Slot, _ respond: Replier) {
         slot.release()
+        if let fixed = trackingAnswer(route, request, hit: hit, outcome) { return respond.send(fixed) }
         // The hit's own Origin (the request's, read once), added in place: a copy of the
         // answer to add them reallocated its header list.
         var built = reply(route, request, hit: hit, outcome)
         settings.cors.headers(origin: hit.origin, into: &built.headers)
-        guard route == .pub, let publicRoot else { return respond(built) }
+        guard route == .pub, let publicRoot else { return respond.send(built) }
         let response = built
         let withTracking: @Sendable (HTTPResponse) -> Void = { file in
             var file = file
             for (name, value) in response.headers where name.lowercased().hasPrefix("access-control") || name.lowercased() == "set-cookie" || name.lowercased() == "vary" {
                 file.headers.add(name: name, value: value)
             }
-            respond(file)
+            respond.send(file)
         }
         if let page = webAssets.upstreamPage(tuplets, request, publicRoot: publicRoot.root) { return withTracking(page) }
         files.respond(root: publicRoot.root, relativePath: tuplets, request: request, options: publicRoot.options, withTracking)
@@ -102,54 +103,64 @@ extension TrackerApplication {
             privacySignal: settings.honorPrivacySignals && headers.privacySignal)
     }
 
+    /// The pixel, the redirect and `/tr/`'s 200, as their parts (`TrackingAnswer`): the pixel
+    /// and the redirect whatever happened to the events (a broken e-mail client must still get
+    /// its image). Nil for the other answers, and when `Debug` adds why events were dropped.
+    func trackingAnswer(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> TrackingAnswer? {
+        if case .rejected = outcome, settings.debug { return nil }
+        guard let shape = fixedShape(route, request, outcome) else { return nil }
+        return TrackingAnswer(shape: shape, cookie: cookieSetting(outcome, hit), cors: settings.cors, origin: hit.origin)
+    }
+
+    func fixedShape(_ route: TrackRoute, _ request: HTTPRequest, _ outcome: Outcome) -> TrackingAnswer.Shape? {
+        switch (route, outcome) {
+        case (.img, _), (.rdr, _), (.tr, .stored): return shape(route, request)
+        default: return nil
+        }
+    }
+
+    func shape(_ route: TrackRoute, _ request: HTTPRequest) -> TrackingAnswer.Shape {
+        switch route {
+        case .img: return .pixel
+        case .rdr: return .redirect(settings.redirects.target(for: request.query.flatMap { Self.queryValue("url", in: $0) }))
+        default: return .accepted
+        }
+    }
+
+    /// The `vid` cookie, for a browser whose visitor id is new to it.
+    func cookieSetting(_ outcome: Outcome, _ hit: RawHit) -> TrackingAnswer.CookieSetting? {
+        guard case .stored(_, let vid?) = outcome, !hit.route.isServer else { return nil }
+        return TrackingAnswer.CookieSetting(maker: cookie, vid: vid, host: hit.requestHost, secure: hit.isHTTPS)
+    }
+
+    /// Every other answer of the tracking routes, as a response without its CORS headers
+    /// (`answer` adds them): `/str/`'s ids, `/pub/` without a static directory, what was
+    /// wrong, and the pixel and the redirect with `Debug`'s header.
     func reply(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> HTTPResponse {
         var response: HTTPResponse
-        // The visitor cookie goes in with the answer's own headers, the list made at once: each
-        // `HTTPHeaders.add` walks the name's characters again (a tenth of the pixel's answer).
-        var cookie: (String, String)?
-        if case .stored(_, let vid?) = outcome, !route.isServer {
-            cookie = ("set-cookie", self.cookie.header(vid: vid, requestHost: hit.requestHost, secure: hit.isHTTPS))
-        }
         switch (route, outcome) {
-        case (.img, _):
-            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(("content-type", "image/gif"), ("cache-control", "no-store, max-age=0"),
-                                                                             cookie: cookie), body: Pixel.gif)
-            cookie = nil
-        case (.rdr, _):
-            let target = settings.redirects.target(for: request.query.flatMap { Self.queryValue("url", in: $0) })
-            response = HTTPResponse(status: .found, headers: Self.answerHeaders(("location", target), ("cache-control", "no-store"), cookie: cookie))
-            cookie = nil
+        case (.img, _), (.rdr, _), (.tr, .stored):
+            // `trackingAnswer` took these but with `Debug`'s header to add.
+            response = TrackingAnswer(shape: shape(route, request), cookie: cookieSetting(outcome, hit),
+                                      cors: CORSPolicy(allowedOrigins: []), origin: nil).response
         case (.pub, _):
-            // Served by `servePublic`; this answer is only used when there is no static directory.
+            // Served by `answer`; this answer is only used when there is no static directory.
             response = .error(.notFound, "no static directory is configured")
+            if let setting = cookieSetting(outcome, hit) {
+                response.headers.add(name: "set-cookie", value: cookie.header(vid: setting.vid, requestHost: setting.host, secure: setting.secure))
+            }
         case (.str, .stored(let events, _)):
             response = events.count == 1 && !hit.body.starts(with: [UInt8(ascii: "[")])
                 ? .json(.ok, "{\"eid\":\"\(events[0].eid)\"}")
                 : .json(.ok, "{\"eids\":[\(events.map { "\"\($0.eid)\"" }.joined(separator: ","))]}")
-        case (.tr, .stored):
-            response = HTTPResponse(status: .ok, headers: Self.answerHeaders(cookie: cookie))
-            cookie = nil
-        case (_, .rejected(let rejection)):
+        case (.tr, .rejected(let rejection)), (.str, .rejected(let rejection)):
             response = .error(HTTPResponseStatus(statusCode: rejection.reason.httpStatus), rejection.reason.message)
             if rejection.reason.httpStatus == 503 { response.headers.add(name: "retry-after", value: "1") }
         }
         if case .rejected(let rejection) = outcome, settings.debug {
             response.headers.add(name: "x-tracker-drop", value: "\(rejection.reason.rawValue): \(rejection.detail)".prefix(512).description)
         }
-        if let (name, value) = cookie { response.headers.add(name: name, value: value) }
         return response
-    }
-
-    /// A tracking answer's own headers (two at most) and its cookie, in one list with room for
-    /// CORS (grown one header at a time, the list was reallocated twice or three times per answer).
-    static func answerHeaders(_ first: (String, String)? = nil, _ second: (String, String)? = nil,
-                              cookie: (String, String)?) -> HTTPHeaders {
-        var all: [(String, String)] = []
-        all.reserveCapacity(6)
-        if let first { all.append(first) }
-        if let second { all.append(second) }
-        if let cookie { all.append(cookie) }
-        return HTTPHeaders(all)
     }
 
     static func queryValue(_ name: String, in query: String) -> String? {

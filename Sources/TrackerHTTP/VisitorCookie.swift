@@ -27,8 +27,7 @@ public final class VisitorCookie: Sendable {
     }
 
     public func header(vid: String, requestHost: String, secure: Bool) -> String {
-        let key = HostKey(host: requestHost, secure: secure)
-        let suffix = suffixes.withLock { $0[key] } ?? remember(key)
+        let suffix = suffix(requestHost: requestHost, secure: secure)
         var vid = vid
         return vid.withUTF8 { id in
             suffix.withUnsafeBufferPointer { suffix in
@@ -41,6 +40,39 @@ public final class VisitorCookie: Sendable {
                 }
             }
         }
+    }
+
+    /// The `Set-Cookie` line for this id, written into an answer's head; false (nothing
+    /// written) when the id has a byte a header cannot carry (an id the client chose).
+    func write(vid: String, requestHost: String, secure: Bool, to writer: inout HeadWriter) -> Bool {
+        let suffix = suffix(requestHost: requestHost, secure: secure)
+        var vid = vid
+        return vid.withUTF8 { id in
+            guard HeaderValidation.allValueBytes(id) else { return false }
+            suffix.withUnsafeBufferPointer { suffix in
+                let lead: StaticString = "set-cookie: vid="
+                let count = lead.utf8CodeUnitCount + id.count + suffix.count + 2
+                writer.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
+                    var at = out.baseAddress!
+                    at.copyMemory(from: lead.utf8Start, byteCount: lead.utf8CodeUnitCount)
+                    at += lead.utf8CodeUnitCount
+                    if let base = id.baseAddress { at.copyMemory(from: base, byteCount: id.count) }
+                    at += id.count
+                    if let base = suffix.baseAddress { at.copyMemory(from: base, byteCount: suffix.count) }
+                    at += suffix.count
+                    at.storeBytes(of: UInt8(ascii: "\r"), as: UInt8.self)
+                    (at + 1).storeBytes(of: UInt8(ascii: "\n"), as: UInt8.self)
+                    return count
+                }
+            }
+            return true
+        }
+    }
+
+    /// What follows the id for this host: cached, else made and remembered.
+    func suffix(requestHost: String, secure: Bool) -> [UInt8] {
+        let key = HostKey(host: requestHost, secure: secure)
+        return suffixes.withLock { $0[key] } ?? remember(key)
     }
 
     func remember(_ key: HostKey) -> [UInt8] {

@@ -144,6 +144,33 @@ import TrackerTesting
         }
     }
 
+    @Test func withDebugThePixelAndTheRedirectSayWhyTheirEventsWereDropped() async throws {
+        try await withServer({ config in
+            config.debug = true
+            config.maxValueLength = 100
+            config.allowOrigin = ["https://shop.example"]
+        }) { server in
+            let long = String(repeating: "a", count: 200)
+            let origin = ["Origin": "https://shop.example"]
+            let pixel = try server.client.get("/img/v1/?ename=\(long)", headers: origin)
+            #expect(pixel.status == 200 && pixel.body == Pixel.gif && pixel.header("content-type") == "image/gif")
+            #expect(pixel.header("x-tracker-drop")?.hasPrefix("value_too_long") == true, "\(pixel.headers("x-tracker-drop"))")
+            let redirect = try server.client.get("/rdr/v1/?url=/landing&ename=\(long)", headers: origin)
+            #expect(redirect.status == 302 && redirect.header("location") == "/landing")
+            #expect(redirect.header("x-tracker-drop") != nil)
+            for answer in [pixel, redirect] {
+                #expect(answer.headers("access-control-allow-origin") == ["https://shop.example"])
+                #expect(answer.headers("vary") == ["Origin"])
+                #expect(answer.header("set-cookie") == nil)
+            }
+            // Stored: the same answers, without the header, and with the cookie.
+            let stored = try server.client.get("/img/v1/?ename=open", headers: origin)
+            #expect(stored.header("x-tracker-drop") == nil && stored.header("set-cookie")?.hasPrefix("vid=") == true)
+            #expect(stored.headers("vary") == ["Origin"])
+            #expect(try await self.stored(server).count == 1)
+        }
+    }
+
     @Test func redirectsGoOnlyToAllowedHosts() async throws {
         try await withServer({ config in
             config.domains = ["example.com"]

@@ -150,12 +150,25 @@ final class DirectConnection: @unchecked Sendable {
         var request = request
         request.completionExecutor = lane
         let lane = self.lane
-        serving.responder.respond(to: request) { [self] response in
+        serving.responder.respondOnWire(to: request) { [self] answer in
             if lane.isCurrent {
-                answer(response, for: head)
+                self.answer(answer, for: head)
             } else {
-                lane.submit { [self] in answer(response, for: head) }
+                lane.submit { [self] in self.answer(answer, for: head) }
             }
+        }
+    }
+
+    func answer(_ answer: WireAnswer, for head: HTTPRequestHead) {
+        switch answer {
+        case .response(let response):
+            self.answer(response, for: head)
+        case .tracking(let tracking):
+            guard !closed else { return }
+            guard let encoded = answers.encodeTracking(tracking, for: head, allocator: lane.allocator) else {
+                return self.answer(tracking.response, for: head)
+            }
+            output(encoded, status: tracking.status, bodyBytes: tracking.body.count, for: head)
         }
     }
 
@@ -167,9 +180,14 @@ final class DirectConnection: @unchecked Sendable {
         let sendable = response.file == nil ? response : HTTPResponse.error(.internalServerError, "the answer was a file")
         let encoded = answers.encodeHead(sendable, for: head, allocator: lane.allocator)
             ?? answers.encodeHead(.error(.internalServerError, "the answer had a header that cannot be sent"), for: head, allocator: lane.allocator)
-        guard let (buffer, keepAlive) = encoded else { return close() }
-        serving.accessLog?.record(head, remote: peer, status: Int(sendable.status.code),
-                                  bytes: head.method == .HEAD ? 0 : sendable.body.count, since: started)
+        guard let encoded else { return close() }
+        output(encoded, status: sendable.status, bodyBytes: sendable.body.count, for: head)
+    }
+
+    /// An encoded answer out: logged, then sent.
+    func output(_ encoded: (buffer: ByteBuffer, keepAlive: Bool), status: HTTPResponseStatus, bodyBytes: Int, for head: HTTPRequestHead) {
+        let (buffer, keepAlive) = encoded
+        serving.accessLog?.record(head, remote: peer, status: Int(status.code), bytes: head.method == .HEAD ? 0 : bodyBytes, since: started)
         awaiting = false
         if !keepAlive { closing = true }
         output = buffer
