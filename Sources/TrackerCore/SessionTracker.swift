@@ -134,14 +134,53 @@ public final class SessionTracker: Sendable {
         }
     }
 
-    /// The session of a visitor whose id the server just minted: kept from the ids' bytes, where
-    /// the other entry point parses the text it is given (twice per new visitor, and every pixel
-    /// of an email is one).
+    /// The session of a visitor whose id the server just minted (a UUIDv7). Without a client
+    /// `sid`, its first session's id is derived from the visitor's (`firstSession`) and nothing
+    /// is remembered: most such visitors never come back (every pixel of an e-mail is one), and
+    /// remembering each for the timeout was a map insertion per hit, a fifteenth of the pixel's
+    /// thread, and most of this tracker's memory under a mail campaign. A visitor that does come
+    /// back finds no entry; its id's own time then says whether that first session is still
+    /// active, and the same id is derived again (`session(_:clientSID:at:newVisitor:mint:)`).
     public func session(site: String, newVisitor vid: UUID, clientSID: String?, at now: Date, mint: () -> UUID) -> String {
-        session(Key(site: site, vid: CompactID(vid)), clientSID: clientSID, at: now, newVisitor: true) {
+        guard let clientSID else { return TimeUUID.text(Self.firstSession(of: vid, site: site)) }
+        return session(Key(site: site, vid: CompactID(vid)), clientSID: clientSID, at: now, newVisitor: true) {
             let sid = mint()
             return (TimeUUID.text(sid), CompactID(sid))
         }
+    }
+
+    /// The first session of a visitor with this UUIDv7 id on this site: the id's time (so that
+    /// sessions sort as their visitors do), and bits derived from its random ones and the site.
+    /// A fixed function, so that every node and every restart derive the same id.
+    static func firstSession(of vid: UUID, site: String) -> UUID {
+        var siteHash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in site.utf8 { siteHash = (siteHash ^ UInt64(byte)) &* 0x0100_0000_01B3 }
+        var bytes = vid.uuid
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            // SplitMix64's finaliser: every bit of the visitor's random part moves about half of these.
+            var mixed = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) ^ siteHash
+            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            mixed ^= mixed >> 31
+            raw.storeBytes(of: (mixed & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000).bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
+        return UUID(uuid: bytes)
+    }
+
+    /// For a UUIDv7 visitor with no entry: its first session, if the id was minted less than
+    /// the timeout ago (its session, derived when it was minted, is then still active).
+    func firstSessionIfActive(_ key: Key, at now: Date) -> (String, CompactID)? {
+        guard case .uuid(let high, let low) = key.vid else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            raw.storeBytes(of: high, as: UInt64.self)
+            raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
+        }
+        let vid = UUID(uuid: bytes)
+        guard TimeUUID.version(of: vid) == 7, let minted = TimeUUID.timestamp(of: vid),
+              abs(now.timeIntervalSince(minted)) < timeout else { return nil }
+        let sid = Self.firstSession(of: vid, site: key.site)
+        return (TimeUUID.text(sid), CompactID(sid))
     }
 
     func session(_ key: Key, clientSID: String?, at now: Date, newVisitor: Bool, mint: () -> (String, CompactID)) -> String {
@@ -172,7 +211,8 @@ public final class SessionTracker: Sendable {
             }
             let old = state.previous.isEmpty ? nil : state.previous.removeValue(forKey: key)
             let active = old.flatMap { now.timeIntervalSince($0.lastSeen) < timeout ? ($0.sid, $0.id) : nil }
-            let (sid, id) = clientSID.map { ($0, CompactID($0)) } ?? active ?? mint()
+            let (sid, id) = clientSID.map { ($0, CompactID($0)) } ?? active
+                ?? (old == nil ? firstSessionIfActive(key, at: now) : nil) ?? mint()
             state.current[key] = Entry(id: id, lastSeen: max(now, old?.lastSeen ?? now))
             return sid
         }

@@ -37,6 +37,49 @@ import Testing
                 "sessions are per site")
     }
 
+    /// A visitor the server mints is not remembered: its first session comes from its id, and
+    /// is found again from its id when it comes back within the timeout.
+    @Test func aMintedVisitorsFirstSessionComesFromItsId() throws {
+        let tracker = SessionTracker()
+        let random = SystemRandomSource()
+        let vid = TimeUUID.v7(at: at(0), random: random)
+        let text = TimeUUID.text(vid)
+        let first = tracker.session(site: "s", newVisitor: vid, clientSID: nil, at: at(0), mint: { Issue.record("minted"); return vid })
+        #expect(tracker.count == 0)
+        let sid = try #require(TimeUUID.parse(first))
+        #expect(TimeUUID.version(of: sid) == 7 && TimeUUID.timestamp(of: sid) == TimeUUID.timestamp(of: vid))
+        #expect(first != text && first == TimeUUID.text(SessionTracker.firstSession(of: vid, site: "s")))
+        #expect(tracker.session(site: "s", vid: text, clientSID: nil, at: at(29), mint: { "new" }) == first)
+        #expect(tracker.count == 1, "remembered once it came back")
+        #expect(tracker.session(site: "s", vid: text, clientSID: nil, at: at(50), mint: { "new" }) == first,
+                "21 minutes after its last hit, 50 after it was minted")
+        #expect(tracker.session(site: "other", vid: text, clientSID: nil, at: at(1), mint: { "o" })
+                == TimeUUID.text(SessionTracker.firstSession(of: vid, site: "other")), "sessions are per site")
+
+        let late = TimeUUID.v7(at: at(0), random: random)
+        _ = tracker.session(site: "s", newVisitor: late, clientSID: nil, at: at(0), mint: { late })
+        #expect(tracker.session(site: "s", vid: TimeUUID.text(late), clientSID: nil, at: at(31), mint: { "new" }) == "new",
+                "back 31 minutes after it was minted: a new session")
+        // A client's own sid is remembered as before.
+        let withSID = TimeUUID.v7(at: at(0), random: random)
+        #expect(tracker.session(site: "s", newVisitor: withSID, clientSID: "theirs", at: at(0), mint: { withSID }) == "theirs")
+        #expect(tracker.session(site: "s", vid: TimeUUID.text(withSID), clientSID: nil, at: at(5), mint: { "new" }) == "theirs")
+    }
+
+    @Test func firstSessionsAreDistinctPerVisitorAndSite() {
+        let random = SystemRandomSource()
+        var seen = Set<UUID>()
+        for _ in 0..<2000 {
+            let vid = TimeUUID.v7(at: at(0), random: random)
+            for site in ["a", "b"] {
+                let sid = SessionTracker.firstSession(of: vid, site: site)
+                #expect(sid == SessionTracker.firstSession(of: vid, site: site))
+                #expect(seen.insert(sid).inserted)
+                #expect(TimeUUID.canonical(TimeUUID.text(sid)) == TimeUUID.text(sid))
+            }
+        }
+    }
+
     @Test func aClientSessionIsRememberedForLaterHitsWithout() {
         let tracker = SessionTracker()
         #expect(tracker.session(site: "s", vid: "c", clientSID: "mine", at: at(0), mint: { "x" }) == "mine")
