@@ -13,7 +13,7 @@ public enum HeaderValidation {
     /// RFC 9110 §5.6.2 tchar: a bit per byte below 128 (a table of 256 Bools behind a lazily
     /// initialized global was a fifth of a pixel answer's head; `HeaderValidationTests` checks
     /// the masks against the RFC's list).
-    public static func isTokenByte(_ byte: UInt8) -> Bool {
+    @inlinable public static func isTokenByte(_ byte: UInt8) -> Bool {
         let mask: UInt64 = byte < 64 ? 0x03FF_6CFA_0000_0000 : byte < 128 ? 0x57FF_FFFF_C7FF_FFFE : 0
         return (mask >> UInt64(byte & 63)) & 1 == 1
     }

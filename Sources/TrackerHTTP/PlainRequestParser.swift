@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import TrackerCore
@@ -51,7 +54,7 @@ struct PlainRequestParser {
         guard let firstSpace = Self.index(of: 0x20, in: bytes, 0..<lineEnd), firstSpace > 0,
               lineEnd - firstSpace > 10, bytes[lineEnd - 9] == 0x20 else { return .other }
         let targetRange = firstSpace + 1..<lineEnd - 9
-        guard targetRange.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] < 0x7F }) else { return .other }
+        guard Self.allVisible(bytes, targetRange, spaces: false) else { return .other }
         let version: HTTPVersion
         switch Self.load8(bytes, at: lineEnd - 8) {
         case 0x4854_5450_2F31_2E31: version = .http1_1  // HTTP/1.1
@@ -73,12 +76,12 @@ struct PlainRequestParser {
         while position < headEnd - 2 {
             let end = Self.lineEnd(bytes, from: position)
             guard let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, position..<end), colon > position,
-                  (position..<colon).allSatisfy({ HeaderValidation.isTokenByte(bytes[$0]) }) else { return .other }
+                  Self.allTokenBytes(bytes, position..<colon) else { return .other }
             // Leading whitespace is not part of the value; trailing whitespace is kept, as NIO does.
             var valueStart = colon + 1
             let valueEnd = end
             while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            guard (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x20 ? bytes[$0] < 0x7F : bytes[$0] == 0x09 }) else { return .other }
+            guard Self.allVisible(bytes, valueStart..<valueEnd, spaces: true) else { return .other }
             let size = colon - position + valueEnd - valueStart
             listSize += size
             guard size + margin < limits.maxHeaderFieldSize, listSize + margin < limits.maxHeaderListSize,
@@ -122,22 +125,69 @@ struct PlainRequestParser {
         case refused
     }
 
+    /// Line ends are found with `memchr` (vectorised), not byte by byte: this ran over every
+    /// byte of every request's head.
     static func headState(_ bytes: UnsafeRawBufferPointer) -> HeadState {
-        guard let first = bytes.first else { return .more }
+        guard let first = bytes.first, let base = bytes.baseAddress else { return .more }
         // A request starts with a method's first letter: anything else (TLS on the plain port,
         // a stray empty line) is for NIO's decoder at once.
         guard first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return .refused }
-        var index = 1
-        while index < bytes.count {
-            // A CR not followed by LF inside the head: NIO's decoder refuses it.
-            if bytes[index - 1] == 0x0D, bytes[index] != 0x0A { return .refused }
-            if bytes[index] == 0x0A {
-                guard bytes[index - 1] == 0x0D else { return .refused }
-                if index >= 3, bytes[index - 2] == 0x0A { return .end(index + 1) }
+        var from = 1
+        while from < bytes.count, let found = memchr(base + from, 0x0A, bytes.count - from) {
+            let index = base.distance(to: UnsafeRawPointer(found))
+            guard bytes[index - 1] == 0x0D else { return .refused }
+            if index >= 3, bytes[index - 2] == 0x0A {
+                // A CR not followed by LF inside the head: NIO's decoder refuses it (and the
+                // lines would be cut at it).
+                return strayCR(in: UnsafeRawBufferPointer(rebasing: bytes[..<index])) ? .refused : .end(index + 1)
             }
+            from = index + 1
+        }
+        // A CR with something other than LF after it is refused at once, as by NIO's decoder.
+        return strayCR(in: UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 1)])) ? .refused : .more
+    }
+
+    /// Whether a CR in `bytes` is followed by anything but LF (the byte after `bytes` counts).
+    static func strayCR(in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var from = 0
+        while from < bytes.count, let found = memchr(base + from, 0x0D, bytes.count - from) {
+            let index = base.distance(to: UnsafeRawPointer(found))
+            if base.load(fromByteOffset: index + 1, as: UInt8.self) != 0x0A { return true }
+            from = index + 1
+        }
+        return false
+    }
+
+    /// Every byte of `range` visible ASCII (0x21–0x7E), and with `spaces`, also space or tab:
+    /// eight bytes at a time (a word that may hold anything else is checked byte by byte).
+    static func allVisible(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, spaces: Bool) -> Bool {
+        var index = range.lowerBound
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let lowest: UInt64 = spaces ? 0x20 : 0x21
+            while index + 8 <= range.upperBound {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                // A byte below `lowest`, or above 0x7E: the classic word tests, exact for
+                // telling whether there is one.
+                let below = (word &- ones &* lowest) & ~word & highs
+                let above = ((word &+ ones) | word) & highs
+                if below | above != 0 { break }
+                index += 8
+            }
+        }
+        while index < range.upperBound {
+            let byte = bytes[index]
+            guard byte > 0x20 && byte < 0x7F || spaces && (byte == 0x20 || byte == 0x09) else { return false }
             index += 1
         }
-        return .more
+        return true
+    }
+
+    static func allTokenBytes(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        for index in range where !HeaderValidation.isTokenByte(bytes[index]) { return false }
+        return true
     }
 
     /// The CR that ends the line from `start` (`headEnd` found every line whole).
