@@ -107,16 +107,12 @@ extension TrackerApplication {
     /// and the redirect whatever happened to the events (a broken e-mail client must still get
     /// its image). Nil for the other answers, and when `Debug` adds why events were dropped.
     func trackingAnswer(_ route: TrackRoute, _ request: HTTPRequest, hit: RawHit, _ outcome: Outcome) -> TrackingAnswer? {
-        if case .rejected = outcome, settings.debug { return nil }
-        guard let shape = fixedShape(route, request, outcome) else { return nil }
-        return TrackingAnswer(shape: shape, cookie: cookieSetting(outcome, hit), cors: settings.cors, origin: hit.origin)
-    }
-
-    func fixedShape(_ route: TrackRoute, _ request: HTTPRequest, _ outcome: Outcome) -> TrackingAnswer.Shape? {
         switch (route, outcome) {
-        case (.img, _), (.rdr, _), (.tr, .stored): return shape(route, request)
+        case (.img, .stored), (.rdr, .stored), (.tr, .stored): break
+        case (.img, .rejected), (.rdr, .rejected): if settings.debug { return nil }
         default: return nil
         }
+        return TrackingAnswer(shape: shape(route, request), cookie: cookieSetting(outcome, hit), cors: settings.cors, origin: hit.origin)
     }
 
     func shape(_ route: TrackRoute, _ request: HTTPRequest) -> TrackingAnswer.Shape {
@@ -140,7 +136,8 @@ extension TrackerApplication {
         var response: HTTPResponse
         switch (route, outcome) {
         case (.img, _), (.rdr, _), (.tr, .stored):
-            // `trackingAnswer` took these but with `Debug`'s header to add.
+            // Only with `Debug`'s header to add (else `trackingAnswer` takes them): without
+            // CORS here, as `answer` adds it.
             response = TrackingAnswer(shape: shape(route, request), cookie: cookieSetting(outcome, hit),
                                       cors: CORSPolicy(allowedOrigins: []), origin: nil).response
         case (.pub, _):
