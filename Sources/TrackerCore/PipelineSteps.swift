@@ -53,33 +53,25 @@ enum PipelineSteps {
                 return
             }
             let cookieVID = draft.hit.cookies["vid"]
-            let sentVID = draft.takeText(.vid).map(normalisedID)
+            // Each id is parsed once, here (`SentID`), for its stored text and the sessions' key.
+            var sentVID = draft.takeText(.vid).map { SessionTracker.SentID(normalising: $0) }
             let minted = sentVID == nil ? mint() : nil
-            var vid = sentVID ?? TimeUUID.text(minted!)
-            var stitched = false
             if let uid = draft.takeText(.uid) {
                 draft.event[.uid] = uid
-                if let id = TimeUUID.parse(uid) {
-                    vid = TimeUUID.text(id)
-                    stitched = true
-                }
+                if let id = TimeUUID.parse(uid) { sentVID = SessionTracker.SentID(id) }
             }
+            let vid = sentVID?.text ?? TimeUUID.text(minted!)
             draft.event[.vid] = vid
-            let clientSID = draft.takeText(.sid).map(normalisedID)
+            let clientSID = draft.takeText(.sid).map { SessionTracker.SentID(normalising: $0) }
             let site = draft.event[.hhash] ?? ""
-            if let minted, !stitched {
-                draft.event[.sid] = sessions.session(site: site, newVisitor: minted, clientSID: clientSID,
+            if let sentVID {
+                draft.event[.sid] = sessions.session(site: site, vid: sentVID, sentSID: clientSID, at: draft.event.created, mint: mint)
+            } else if let minted {
+                draft.event[.sid] = sessions.session(site: site, newVisitor: minted, sentSID: clientSID,
                                                      at: draft.event.created, mint: mint)
-            } else {
-                draft.event[.sid] = sessions.session(site: site, vid: vid, clientSID: clientSID, at: draft.event.created,
-                                                     mint: { TimeUUID.text(mint()) })
             }
             draft.setsVisitorCookie = !draft.event.isServer && cookieVID != vid
         }
-    }
-
-    static func normalisedID(_ id: String) -> String {
-        TimeUUID.canonical(id) ?? id
     }
 
     /// `url` and `last` cleaned as upstream §4.2 (case kept); a `/pub/` hit records the file served.

@@ -128,7 +128,7 @@ public final class SessionTracker: Sendable {
     /// was minted for this hit, so no session can exist (the lookup is skipped).
     public func session(site: String, vid: String, clientSID: String?, at now: Date, newVisitor: Bool = false,
                         mint: () -> String) -> String {
-        session(Key(site: site, vid: vid), clientSID: clientSID, at: now, newVisitor: newVisitor) {
+        session(Key(site: site, vid: vid), clientSID: clientSID.map { SentID(exactly: $0) }, at: now, newVisitor: newVisitor) {
             let sid = mint()
             return (sid, CompactID(sid))
         }
@@ -142,10 +142,54 @@ public final class SessionTracker: Sendable {
     /// back finds no entry; its id's own time then says whether that first session is still
     /// active, and the same id is derived again (`session(_:clientSID:at:newVisitor:mint:)`).
     public func session(site: String, newVisitor vid: UUID, clientSID: String?, at now: Date, mint: () -> UUID) -> String {
+        session(site: site, newVisitor: vid, sentSID: clientSID.map { SentID(exactly: $0) }, at: now, mint: mint)
+    }
+
+    func session(site: String, newVisitor vid: UUID, sentSID clientSID: SentID?, at now: Date, mint: () -> UUID) -> String {
         guard let clientSID else { return TimeUUID.text(Self.firstSession(of: vid, site: site)) }
         return session(Key(site: site, vid: CompactID(vid)), clientSID: clientSID, at: now, newVisitor: true) {
             let sid = mint()
             return (TimeUUID.text(sid), CompactID(sid))
+        }
+    }
+
+    /// The pipeline's entry for a visitor that sent its id: both ids already parsed (`SentID`).
+    func session(site: String, vid: SentID, sentSID clientSID: SentID?, at now: Date, mint: () -> UUID) -> String {
+        session(Key(site: site, vid: vid.compact), clientSID: clientSID, at: now, newVisitor: false) {
+            let sid = mint()
+            return (TimeUUID.text(sid), CompactID(sid))
+        }
+    }
+
+    /// An id as a client sent it, parsed once: the text to store (a UUID in lower case, anything
+    /// else as it came) and the map's form of it. Each id was parsed three times per hit:
+    /// normalised, then made a key, then kept as an entry.
+    struct SentID {
+        let text: String
+        let compact: CompactID
+
+        /// Normalised: an upper-case UUID becomes its lower-case text.
+        init(normalising raw: String) {
+            var upperCase = false
+            if let uuid = TimeUUID.parse(raw, upperCase: &upperCase) {
+                text = upperCase ? TimeUUID.text(uuid) : raw
+                compact = CompactID(uuid)
+            } else {
+                text = raw
+                compact = .text(raw)
+            }
+        }
+
+        /// A UUID (a `uid` that stitches identity).
+        init(_ uuid: UUID) {
+            text = TimeUUID.text(uuid)
+            compact = CompactID(uuid)
+        }
+
+        /// Kept exactly as given.
+        init(exactly raw: String) {
+            text = raw
+            compact = CompactID(raw)
         }
     }
 
@@ -183,7 +227,7 @@ public final class SessionTracker: Sendable {
         return (TimeUUID.text(sid), CompactID(sid))
     }
 
-    func session(_ key: Key, clientSID: String?, at now: Date, newVisitor: Bool, mint: () -> (String, CompactID)) -> String {
+    func session(_ key: Key, clientSID: SentID?, at now: Date, newVisitor: Bool, mint: () -> (String, CompactID)) -> String {
         let epoch = epoch(at: now)
         var dropped: Dropped = ([:], [:])
         defer { release(dropped) }
@@ -191,8 +235,8 @@ public final class SessionTracker: Sendable {
             dropped = rotateIfDue(&state, epoch: epoch)
             if newVisitor {
                 if let clientSID {
-                    state.current[key] = Entry(sid: clientSID, lastSeen: now)
-                    return clientSID
+                    state.current[key] = Entry(id: clientSID.compact, lastSeen: now)
+                    return clientSID.text
                 }
                 let (sid, id) = mint()
                 state.current[key] = Entry(id: id, lastSeen: now)
@@ -205,13 +249,13 @@ public final class SessionTracker: Sendable {
                     state.current.values[index].lastSeen = max(now, entry.lastSeen)
                     return entry.sid
                 }
-                let (sid, id) = clientSID.map { ($0, CompactID($0)) } ?? mint()
+                let (sid, id) = clientSID.map { ($0.text, $0.compact) } ?? mint()
                 state.current.values[index] = Entry(id: id, lastSeen: max(now, entry.lastSeen))
                 return sid
             }
             let old = state.previous.isEmpty ? nil : state.previous.removeValue(forKey: key)
             let active = old.flatMap { now.timeIntervalSince($0.lastSeen) < timeout ? ($0.sid, $0.id) : nil }
-            let (sid, id) = clientSID.map { ($0, CompactID($0)) } ?? active
+            let (sid, id) = clientSID.map { ($0.text, $0.compact) } ?? active
                 ?? (old == nil ? firstSessionIfActive(key, at: now) : nil) ?? mint()
             state.current[key] = Entry(id: id, lastSeen: max(now, old?.lastSeen ?? now))
             return sid
