@@ -3,13 +3,14 @@
 public enum ASCII {
     /// Trims spaces, tabs, CR and LF from both ends.
     public static func trimmed(_ text: String) -> String {
-        let utf8 = text.utf8
-        // Most values (every text field of every event) have nothing to trim: two bytes say so.
-        if let first = utf8.first, let last = utf8.last, !isSpace(first), !isSpace(last) { return text }
-        guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = utf8.lastIndex(where: { !isSpace($0) })!
-        if first == utf8.startIndex, last == utf8.index(before: utf8.endIndex) { return text }
-        return String(text[first...last])
+        // Most values (every text field of every event) have nothing to trim: two bytes say so,
+        // read from the string's own bytes (its UTF-8 view's `last` was most of this function).
+        var text = text
+        let trimmedText = text.withUTF8 { bytes -> String? in
+            guard let first = bytes.first, let last = bytes.last, isSpace(first) || isSpace(last) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[trimmed(0..<bytes.count, in: bytes)]), as: UTF8.self)
+        }
+        return trimmedText ?? text
     }
 
     /// The part of `range` in `bytes` without spaces, tabs, CR and LF at either end: trimming

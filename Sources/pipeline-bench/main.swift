@@ -6,6 +6,7 @@ import TrackerCore
 // in one process. Prints nanoseconds per event (median of the rounds): a steadier measure of a
 // change to TrackerCore than the whole server's rate on a noisy machine.
 //   swift run -c release pipeline-bench [iterations-per-round] [rounds]
+// ONLY=pixel or ONLY=JSON runs one of the two (to profile it alone).
 let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200_000 : 200_000
 let rounds = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
 
@@ -34,7 +35,7 @@ func run(_ hit: RawHit) -> Double {
     return (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(iterations)
 }
 
-for (name, hit) in [("pixel GET", pixel), ("JSON POST", browser)] {
+for (name, hit) in [("pixel GET", pixel), ("JSON POST", browser)] where ProcessInfo.processInfo.environment["ONLY"].map({ name.hasPrefix($0) }) ?? true {
     let times = (0..<rounds).map { _ in run(hit) }.sorted()
     print(String(format: "%@: %.0f ns per event (median of %d rounds of %d; fastest %.0f)", name, times[rounds / 2], rounds, iterations, times[0]))
 }
