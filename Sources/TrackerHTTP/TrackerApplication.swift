@@ -170,7 +170,7 @@ public final class TrackerApplication: HTTPResponder {
     public var hasInMemoryRoutes: Bool { true }
 
     public func answersInMemory(_ request: HTTPRequest) -> Bool {
-        if let (route, _) = trackRoute(request.path) { return route != .pub }
+        if let (route, _) = Self.trackRouteStart(request.path, prefixes: routePrefixes) { return route != .pub }
         if Self.ownPaths.contains(request.path) { return true }
         return webAssets.serves(request) && (proxies.isEmpty || proxies.match(host: request.host, path: request.path) == nil)
     }
@@ -183,6 +183,12 @@ public final class TrackerApplication: HTTPResponder {
     }
 
     static func trackRoute(_ path: String, prefixes routePrefixes: [(TrackRoute, String)]) -> (TrackRoute, String)? {
+        trackRouteStart(path, prefixes: routePrefixes).map { ($0.0, String(path[$0.1...])) }
+    }
+
+    /// The route and where its tuplets start (finding it makes no string: `answersInMemory` asks
+    /// for every request, before the route table asks again).
+    static func trackRouteStart(_ path: String, prefixes routePrefixes: [(TrackRoute, String)]) -> (TrackRoute, String.Index)? {
         // Compared as bytes: String's prefix test compares Unicode characters, and it showed in
         // the profile of every tracking request. A prefix is ASCII and must be followed by `/` or
         // nothing, so bytes decide as characters would.
@@ -199,10 +205,10 @@ public final class TrackerApplication: HTTPResponder {
             guard let rest = after(prefix, from: bytes.startIndex) else { continue }
             if route == .tr {
                 for (nested, segment) in Self.nestedSegments {
-                    if let tuplets = after(segment, from: rest) { return (nested, String(path[tuplets...])) }
+                    if let tuplets = after(segment, from: rest) { return (nested, tuplets) }
                 }
             }
-            return (route, String(path[rest...]))
+            return (route, rest)
         }
         return nil
     }
