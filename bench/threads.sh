@@ -7,6 +7,7 @@
 # "core busy": the rate times the CPU per request; below 100 % the core idled, every connection
 # waiting for the same fsync (docs/storage.md). "log": the bytes the storage threads wrote per
 # request, the write-ahead log (pages a commit rewrote count again: Sources/SQLite3/README.md).
+# "rss": tracker's resident memory once the run is over (every pixel is a new visitor).
 #
 #   bench/threads.sh GET|POST [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}; DURATION=${2:-6}; ROUNDS=${3:-3}
@@ -30,13 +31,14 @@ for round in $(seq "$ROUNDS"); do
     before=$(threads "$TRACKER_PID")
     out=$(taskset -c 1 wrk -t1 -c64 -d"${DURATION}s" "${ARGS[@]}" "$URL")
     after=$(threads "$TRACKER_PID")
+    rss=$(awk '/^VmRSS/ {print int($2 / 1024)}' /proc/"$TRACKER_PID"/status)
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     rate=$(echo "$out" | awk '/Requests\/sec/ {print int($2)}')
     # "log": what the storage threads (the ones at nice 19) wrote per request, the write-ahead log.
-    join <(echo "$before") <(echo "$after") | awk -v n="$n" -v r="$rate" -v b="$(basename "$bin")" -v round="$round" '
+    join <(echo "$before") <(echo "$after") | awk -v n="$n" -v r="$rate" -v b="$(basename "$bin")" -v round="$round" -v rss="$rss" '
       { d = $6 - $3; total += d; if (d * 10000 / n >= 0.3) parts = parts sprintf(" %s %.1f", $2, d * 10000 / n)
         if ($2 ~ /\/n19$/) log_bytes += $7 - $4 }
-      END { printf "%s %-12s %6d req/s | total %.1f us/req, core busy %d %%, log %d B/req |%s\n", round, b, r, total * 10000 / n, r * total / n, log_bytes / n, parts }'
+      END { printf "%s %-12s %6d req/s | total %.1f us/req, core busy %d %%, log %d B/req, rss %d MB |%s\n", round, b, r, total * 10000 / n, r * total / n, log_bytes / n, rss, parts }'
     kill "$TRACKER_PID"; wait "$TRACKER_PID" 2>/dev/null || true
     rm -rf "$WORK/data-$PORT"
   done
