@@ -101,25 +101,40 @@ public struct URLCleaner: Sendable {
         host.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(String(host)) : host.lowercased()
     }
 
-    /// The host of an absolute or protocol-relative URL, lower-cased, without port.
+    /// The host of an absolute or protocol-relative URL, lower-cased, without port or user
+    /// info; nil when it has none. Read on the bytes: Character-wise (grapheme by grapheme) it
+    /// was about 2 µs for each browser event, whose `Origin` names its site.
     public static func host(of value: String) -> String? {
-        let body: Substring
-        if let schemeEnd = schemeSeparator(value) {
-            body = value[schemeEnd.upperBound...]
-        } else if value.hasPrefix("//") {
-            body = value.dropFirst(2)
-        } else {
-            return nil
+        var text = value
+        return text.withUTF8 { bytes -> String? in
+            let start: Int
+            if let colon = schemeSeparator(bytes) {
+                start = colon + 3
+            } else if bytes.count >= 2, bytes[0] == UInt8(ascii: "/"), bytes[1] == UInt8(ascii: "/") {
+                start = 2
+            } else {
+                return nil
+            }
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/"), bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") {
+                end += 1
+            }
+            // After the user info, if any (up to the authority's last `@`).
+            var hostStart = start
+            for index in start..<end where bytes[index] == UInt8(ascii: "@") { hostStart = index + 1 }
+            var hostEnd = hostStart
+            if hostStart < end, bytes[hostStart] == UInt8(ascii: "[") {
+                hostStart += 1
+                hostEnd = hostStart
+                while hostEnd < end, bytes[hostEnd] != UInt8(ascii: "]") { hostEnd += 1 }
+            } else {
+                while hostEnd < end, bytes[hostEnd] != UInt8(ascii: ":") { hostEnd += 1 }
+            }
+            guard hostEnd > hostStart else { return nil }
+            let host = UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd])
+            let name = String(decoding: host, as: UTF8.self)
+            return host.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(name) : name.lowercased()
         }
-        let authority = body.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        let hostPort = authority.split(separator: "@").last ?? authority
-        let host: Substring
-        if hostPort.hasPrefix("[") {
-            host = hostPort.prefix { $0 != "]" }.dropFirst()
-        } else {
-            host = hostPort.prefix { $0 != ":" }
-        }
-        return host.isEmpty ? nil : host.lowercased()
     }
 
     /// Group 0 means the last group, as upstream's `UrlFilterMatchGroup`.

@@ -62,6 +62,15 @@ import Testing
         #expect(URLCleaner.host(of: "//cdn.example.com/a") == "cdn.example.com")
         #expect(URLCleaner.host(of: "http://[2001:db8::1]:80/") == "2001:db8::1")
         #expect(URLCleaner.host(of: "/relative") == nil)
+        #expect(URLCleaner.host(of: "https://shop.example.com") == "shop.example.com", "an Origin")
+        #expect(URLCleaner.host(of: "HTTPS://A.Example.COM?x=1#y") == "a.example.com")
+        #expect(URLCleaner.host(of: "https://a@b@Host.example#f") == "host.example", "after the last @")
+        #expect(URLCleaner.host(of: "https://user@/path") == nil, "user info is no host")
+        #expect(URLCleaner.host(of: "https://:443/") == nil)
+        #expect(URLCleaner.host(of: "https://[::1/") == "::1", "an unclosed bracket ends with the authority")
+        #expect(URLCleaner.host(of: "https://BÜCHER.example/") == "bücher.example", "non-ASCII names are lower-cased too")
+        #expect(URLCleaner.host(of: "null") == nil, "a sandboxed page's Origin")
+        #expect(URLCleaner.host(of: "") == nil)
     }
 
     @Test func upstreamVector() {
