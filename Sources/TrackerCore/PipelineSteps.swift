@@ -140,11 +140,28 @@ enum PipelineSteps {
             draft.event[.bhash] = Hashing.hostHash(agent)
             if draft.event[.browser] == nil { draft.event[.browser] = agent }
         }
-        if draft.event[.culture] == nil, let language = draft.hit.acceptLanguage,
-           let first = language.split(separator: ",").first {
-            let tag = first.split(separator: ";").first.map { ASCII.trimmed(String($0)).lowercased() }
-            if let tag, !tag.isEmpty, tag != "*" { draft.event[.culture] = tag }
+        if draft.event[.culture] == nil, let language = draft.hit.acceptLanguage, let tag = firstLanguage(language) {
+            draft.event[.culture] = tag
         }
+    }
+
+    /// The first language of an `Accept-Language` header, lower-cased: its first non-empty
+    /// comma-separated part, up to its first `;` (the weight), trimmed; nil for none or `*`. Read
+    /// on the bytes: split Character by Character, this was about a microsecond of every browser
+    /// event.
+    static func firstLanguage(_ header: String) -> String? {
+        var header = header
+        let tag = header.withUTF8 { bytes -> String? in
+            var start = 0
+            while start < bytes.count, bytes[start] == UInt8(ascii: ",") { start += 1 }
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ","), bytes[end] != UInt8(ascii: ";") { end += 1 }
+            let kept = ASCII.trimmed(start..<end, in: bytes)
+            guard !kept.isEmpty else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[kept]), as: UTF8.self)
+        }
+        guard let tag, tag != "*" else { return nil }
+        return tag.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(tag) : tag.lowercased()
     }
 
     /// Whatever no step consumed is kept in `params` as text, and in `nparams` when it reads as a

@@ -196,6 +196,16 @@ import TrackerTesting
         #expect(server.isServer)
     }
 
+    @Test func theCultureIsTheFirstLanguageOfAcceptLanguage() {
+        let cases: [(String, String?)] = [
+            ("en-US,en;q=0.9", "en-us"), ("de-CH;q=1, fr", "de-ch"), (" pt-BR ", "pt-br"), (",,it", "it"),
+            ("*", nil), ("", nil), (";q=1, en", nil), ("  , en", nil), ("ZH-Hant-TW", "zh-hant-tw"),
+        ]
+        for (header, culture) in cases {
+            #expect(PipelineSteps.firstLanguage(header) == culture, "\(header)")
+        }
+    }
+
     @Test func accountMixerRejectsAWrongAccount() throws {
         let mixer = "mix"
         let good = Hashing.base36(Hashing.fnv1a32("tr.example.com" + mixer))
