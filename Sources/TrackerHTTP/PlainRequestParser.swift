@@ -192,13 +192,13 @@ struct PlainRequestParser {
 
     /// The CR that ends the line from `start` (`headEnd` found every line whole).
     static func lineEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
-        var index = start
-        while bytes[index] != 0x0D { index += 1 }
-        return index
+        index(of: 0x0D, in: bytes, start..<bytes.count)!
     }
 
     static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
-        range.first { bytes[$0] == byte }
+        guard let base = bytes.baseAddress, !range.isEmpty,
+              let found = memchr(base + range.lowerBound, Int32(byte), range.count) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     static func load8(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
