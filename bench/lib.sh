@@ -50,9 +50,14 @@ NGINX
 GET_PATH="/img/v1/?utm_source=newsletter&utm_medium=email&utm_content=opened&gu=1"
 
 # request_args KIND: wrk's arguments after the URL's host for KIND (GET: the pixel, POST: the
-# browser tracker's JSON event): the script option, if any, then the path.
+# browser tracker's JSON event, BROWSER: the same with a real browser's headers): the script
+# option, if any, then the path.
 request_args() {
-  if [ "$1" = POST ]; then echo "-s bench/post.lua /tr/v1/"; else echo "$GET_PATH"; fi
+  case "$1" in
+    POST) echo "-s bench/post.lua /tr/v1/" ;;
+    BROWSER) echo "-s bench/browser.lua /tr/v1/" ;;
+    *) echo "$GET_PATH" ;;
+  esac
 }
 
 # start_tracker BIN PORT: a tracker on the embedded default with its threads pinned to CPU 0 (as

@@ -9,7 +9,7 @@
 # request, the write-ahead log (pages a commit rewrote count again: Sources/SQLite3/README.md).
 # "rss": tracker's resident memory once the run is over (every pixel is a new visitor).
 #
-#   bench/threads.sh GET|POST [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
+#   bench/threads.sh GET|POST|BROWSER [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}; DURATION=${2:-6}; ROUNDS=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
 [ $# -gt 0 ] && export TRACKER_BIN=$1
