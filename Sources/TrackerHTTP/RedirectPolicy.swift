@@ -14,7 +14,11 @@ public struct RedirectPolicy: Sendable, Equatable {
     }
 
     public func target(for requested: String?) -> String {
-        guard let requested, !requested.isEmpty else { return defaultRedirect }
+        // A control character (a decoded CR or LF) would split the answer's head: such a target
+        // is no URL to send anyone to.
+        guard let requested, !requested.isEmpty, requested.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+            return defaultRedirect
+        }
         if requested.hasPrefix("/"), !requested.hasPrefix("//"), !requested.hasPrefix("/\\") { return requested }
         guard let schemeEnd = requested.range(of: "://") else { return defaultRedirect }
         let scheme = requested[..<schemeEnd.lowerBound].lowercased()

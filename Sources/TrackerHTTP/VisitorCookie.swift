@@ -26,6 +26,16 @@ public final class VisitorCookie: Sendable {
         attributes = "; Path=/; Max-Age=\(maxAgeSeconds); SameSite=Lax"
     }
 
+    /// Whether a visitor id can be a cookie's value as it is (RFC 6265 cookie-octets). An id the
+    /// client chose may not: with a `;` it would add attributes of its choosing (`Domain=`...),
+    /// with a control character it would break the answer. Such an id is stored, not set.
+    public static func canCarry(_ vid: String) -> Bool {
+        !vid.isEmpty && vid.utf8.allSatisfy { byte in
+            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: ",")
+                && byte != UInt8(ascii: ";") && byte != UInt8(ascii: "\\")
+        }
+    }
+
     public func header(vid: String, requestHost: String, secure: Bool) -> String {
         let suffix = suffix(requestHost: requestHost, secure: secure)
         var vid = vid

@@ -16,6 +16,15 @@ import Testing
         }
     }
 
+    @Test func onlyIdsMadeOfCookieOctetsAreSet() {
+        for vid in ["0190a000-0000-7000-8000-000000000001", "user-42", "a!#$%&'()*+-./:<=>?@[]^_`{|}~"] {
+            #expect(VisitorCookie.canCarry(vid), "\(vid)")
+        }
+        for vid in ["", "a b", "a;b", "a,b", "a\"b", "a\\b", "a\rb", "a\u{7F}", "café"] {
+            #expect(!VisitorCookie.canCarry(vid), "\(vid)")
+        }
+    }
+
     @Test func aConfiguredDomainIsUsedForEveryHost() {
         let cookie = VisitorCookie(maxAgeSeconds: 60, domain: "example.org")
         #expect(cookie.header(vid: "v", requestHost: "a.example.com", secure: false) == "vid=v; Path=/; Max-Age=60; SameSite=Lax; Domain=example.org")

@@ -171,6 +171,35 @@ import TrackerTesting
         }
     }
 
+    /// A visitor id the client chose is stored as sent, but set as a cookie only when it can be
+    /// one; a redirect target with a control character goes to the default. Neither breaks the
+    /// answer (both were a 500 after the events were stored, which a client retries).
+    @Test func idsAndTargetsThatCannotBeHeadersAreNotSent() async throws {
+        try await withServer({ config in
+            config.domains = ["example.com"]
+            config.defaultRedirect = "https://example.com/"
+        }) { server in
+            for vid in ["x\ny", "a; Domain=evil.example", "quo\"te", "sp ace"] {
+                var body = "{\"vid\":"
+                JSONWriter.quote(vid, into: &body)
+                body += "}"
+                let response = try server.client.post("/tr/v1/", body: body)
+                #expect(response.status == 200, "\(vid)")
+                #expect(response.header("set-cookie") == nil, "\(vid)")
+            }
+            let plain = try server.client.post("/tr/v1/", body: #"{"vid":"my-visitor-7"}"#)
+            #expect(plain.header("set-cookie")?.hasPrefix("vid=my-visitor-7;") == true)
+            for target in ["https%3A%2F%2Fexample.com%2F%0D%0AX-Evil%3A1", "%2Fa%0Ab", "%2Fa%7Fb"] {
+                let redirect = try server.client.get("/rdr/v1/?url=\(target)")
+                #expect(redirect.status == 302 && redirect.header("location") == "https://example.com/", "\(target)")
+                #expect(redirect.header("x-evil") == nil)
+            }
+            let stored = try await stored(server)
+            #expect(stored.count == 8)
+            #expect(stored.contains { $0[.vid] == "a; Domain=evil.example" })
+        }
+    }
+
     @Test func redirectsGoOnlyToAllowedHosts() async throws {
         try await withServer({ config in
             config.domains = ["example.com"]

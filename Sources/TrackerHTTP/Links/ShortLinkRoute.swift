@@ -50,7 +50,7 @@ extension TrackerApplication {
         }
         if stored {
             drops.countAccepted(events.count)
-            if let event = events.first(where: \.setsVisitorCookie)?.event, let vid = event[.vid] {
+            if let event = events.first(where: \.setsVisitorCookie)?.event, let vid = event[.vid], VisitorCookie.canCarry(vid) {
                 response.headers.add(name: "set-cookie", value: cookie.header(vid: vid, requestHost: hit.requestHost, secure: hit.isHTTPS))
             }
         } else {
