@@ -39,6 +39,12 @@ public enum ASCII {
         }
     }
 
+    /// Lower-cased: byte by byte when the text is ASCII (nearly always: hosts, language tags,
+    /// keys), else with Unicode's case mapping.
+    public static func lowercasedText(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? lowercased(text) : text.lowercased()
+    }
+
     /// ASCII lower case without Foundation; returns `text` itself when it has no upper case.
     /// Read from the string's own bytes: iterating its UTF-8 view showed in the profile of every
     /// request (the Host header is lower-cased for each).

@@ -99,7 +99,7 @@ public struct HitValues: Sendable, Equatable, Sequence, ExpressibleByDictionaryL
             return
         }
         let text = String(decoding: key, as: UTF8.self)
-        self[text.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(text) : text.lowercased()] = value
+        self[ASCII.lowercasedText(text)] = value
     }
 
     public var isEmpty: Bool { entries.isEmpty && extra.isEmpty }

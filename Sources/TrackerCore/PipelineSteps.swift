@@ -161,7 +161,7 @@ enum PipelineSteps {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[kept]), as: UTF8.self)
         }
         guard let tag, tag != "*" else { return nil }
-        return tag.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(tag) : tag.lowercased()
+        return ASCII.lowercasedText(tag)
     }
 
     /// Whatever no step consumed is kept in `params` as text, and in `nparams` when it reads as a

@@ -43,14 +43,23 @@ public final class SessionTracker: Sendable {
         var text: String {
             switch self {
             case .text(let text): return text
-            case .uuid(let high, let low):
-                var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-                withUnsafeMutableBytes(of: &uuid) { raw in
-                    raw.storeBytes(of: high, as: UInt64.self)
-                    raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
-                }
-                return TimeUUID.text(UUID(uuid: uuid))
+            case .uuid(let high, let low): return TimeUUID.text(Self.uuid(high, low))
             }
+        }
+
+        /// The UUID it was made from; nil for text.
+        var uuid: UUID? {
+            guard case .uuid(let high, let low) = self else { return nil }
+            return Self.uuid(high, low)
+        }
+
+        static func uuid(_ high: UInt64, _ low: UInt64) -> UUID {
+            var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &uuid) { raw in
+                raw.storeBytes(of: high, as: UInt64.self)
+                raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
+            }
+            return UUID(uuid: uuid)
         }
     }
 
@@ -147,19 +156,16 @@ public final class SessionTracker: Sendable {
 
     func session(site: String, newVisitor vid: UUID, sentSID clientSID: SentID?, at now: Date, mint: () -> UUID) -> String {
         guard let clientSID else { return TimeUUID.text(Self.firstSession(of: vid, site: site)) }
-        return session(Key(site: site, vid: CompactID(vid)), clientSID: clientSID, at: now, newVisitor: true) {
-            let sid = mint()
-            return (TimeUUID.text(sid), CompactID(sid))
-        }
+        return session(Key(site: site, vid: CompactID(vid)), clientSID: clientSID, at: now, newVisitor: true) { Self.both(mint()) }
     }
 
     /// The pipeline's entry for a visitor that sent its id: both ids already parsed (`SentID`).
     func session(site: String, vid: SentID, sentSID clientSID: SentID?, at now: Date, mint: () -> UUID) -> String {
-        session(Key(site: site, vid: vid.compact), clientSID: clientSID, at: now, newVisitor: false) {
-            let sid = mint()
-            return (TimeUUID.text(sid), CompactID(sid))
-        }
+        session(Key(site: site, vid: vid.compact), clientSID: clientSID, at: now, newVisitor: false) { Self.both(mint()) }
     }
+
+    /// A session id as text and as kept.
+    static func both(_ sid: UUID) -> (String, CompactID) { (TimeUUID.text(sid), CompactID(sid)) }
 
     /// An id as a client sent it, parsed once: the text to store (a UUID in lower case, anything
     /// else as it came) and the map's form of it. Each id was parsed three times per hit:
@@ -214,17 +220,9 @@ public final class SessionTracker: Sendable {
     /// For a UUIDv7 visitor with no entry: its first session, if the id was minted less than
     /// the timeout ago (its session, derived when it was minted, is then still active).
     func firstSessionIfActive(_ key: Key, at now: Date) -> (String, CompactID)? {
-        guard case .uuid(let high, let low) = key.vid else { return nil }
-        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &bytes) { raw in
-            raw.storeBytes(of: high, as: UInt64.self)
-            raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
-        }
-        let vid = UUID(uuid: bytes)
-        guard TimeUUID.version(of: vid) == 7, let minted = TimeUUID.timestamp(of: vid),
+        guard let vid = key.vid.uuid, TimeUUID.version(of: vid) == 7, let minted = TimeUUID.timestamp(of: vid),
               abs(now.timeIntervalSince(minted)) < timeout else { return nil }
-        let sid = Self.firstSession(of: vid, site: key.site)
-        return (TimeUUID.text(sid), CompactID(sid))
+        return Self.both(Self.firstSession(of: vid, site: key.site))
     }
 
     func session(_ key: Key, clientSID: SentID?, at now: Date, newVisitor: Bool, mint: () -> (String, CompactID)) -> String {

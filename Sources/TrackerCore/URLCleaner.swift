@@ -74,7 +74,7 @@ public struct URLCleaner: Sendable {
         guard isWebScheme(value[..<schemeEnd.lowerBound]) else { return value }
         let rest = value[schemeEnd.upperBound...]
         let hostEnd = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
-        return "//" + lowercasedHost(rest[..<hostEnd]) + rest[hostEnd...]
+        return "//" + ASCII.lowercasedText(String(rest[..<hostEnd])) + rest[hostEnd...]
     }
 
     public static func stripQuery(_ value: String) -> String {
@@ -94,11 +94,6 @@ public struct URLCleaner: Sendable {
         guard let colon = text.withUTF8({ schemeSeparator($0) }) else { return nil }
         let start = value.utf8.index(value.utf8.startIndex, offsetBy: colon)
         return start..<value.utf8.index(start, offsetBy: 3)
-    }
-
-    /// ASCII hosts without Unicode case mapping; others (IDNs not in punycode) with it.
-    static func lowercasedHost(_ host: Substring) -> String {
-        host.utf8.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(String(host)) : host.lowercased()
     }
 
     /// The host of an absolute or protocol-relative URL, lower-cased, without port or user
@@ -131,9 +126,7 @@ public struct URLCleaner: Sendable {
                 while hostEnd < end, bytes[hostEnd] != UInt8(ascii: ":") { hostEnd += 1 }
             }
             guard hostEnd > hostStart else { return nil }
-            let host = UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd])
-            let name = String(decoding: host, as: UTF8.self)
-            return host.allSatisfy { $0 < 0x80 } ? ASCII.lowercased(name) : name.lowercased()
+            return ASCII.lowercasedText(String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd]), as: UTF8.self))
         }
     }
 
