@@ -80,6 +80,24 @@ import TrackerTesting
         }
     }
 
+    /// A new visitor's session is not remembered by the server (its id is derived from the
+    /// visitor's), yet the visitor's next hits, with its cookie, are in the same session.
+    @Test func aNewVisitorsNextHitsShareItsSession() async throws {
+        try await withServer { server in
+            let first = try server.client.get("/img/v1/?utm_source=mail")
+            let cookie = try #require(first.header("set-cookie")?.split(separator: ";").first.map(String.init))
+            _ = try server.client.get("/img/v1/?utm_content=second", headers: ["Cookie": cookie])
+            _ = try server.client.post("/tr/v1/", body: #"{"ename":"click"}"#, headers: ["Cookie": cookie])
+            _ = try server.client.get("/img/v1/")
+            let events = try await stored(server)
+            #expect(events.count == 4)
+            let visitor = events.filter { "vid=\($0[.vid] ?? "")" == cookie }
+            #expect(visitor.count == 3 && Set(visitor.map { $0[.sid] }).count == 1, "\(events.map { ($0[.vid], $0[.sid]) })")
+            #expect(visitor.first?[.sid] != visitor.first?[.vid])
+            #expect(events.filter { $0[.sid] == visitor.first?[.sid] }.count == 3, "another new visitor has its own session")
+        }
+    }
+
     @Test func bothURLLayoutsReachTheSameRoutes() async throws {
         try await withServer { server in
             #expect(try server.client.get("/tr/v1/tr/ename/a").status == 200)
