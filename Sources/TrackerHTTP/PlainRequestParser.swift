@@ -125,35 +125,32 @@ struct PlainRequestParser {
         case refused
     }
 
-    /// Line ends are found with `memchr` (vectorised), not byte by byte: this ran over every
-    /// byte of every request's head.
+    /// Line ends are found with `memchr` (vectorised, `index(of:in:_:)`), not byte by byte: this
+    /// ran over every byte of every request's head.
     static func headState(_ bytes: UnsafeRawBufferPointer) -> HeadState {
-        guard let first = bytes.first, let base = bytes.baseAddress else { return .more }
+        guard let first = bytes.first else { return .more }
         // A request starts with a method's first letter: anything else (TLS on the plain port,
         // a stray empty line) is for NIO's decoder at once.
         guard first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else { return .refused }
         var from = 1
-        while from < bytes.count, let found = memchr(base + from, 0x0A, bytes.count - from) {
-            let index = base.distance(to: UnsafeRawPointer(found))
+        while let index = index(of: 0x0A, in: bytes, from..<bytes.count) {
             guard bytes[index - 1] == 0x0D else { return .refused }
             if index >= 3, bytes[index - 2] == 0x0A {
                 // A CR not followed by LF inside the head: NIO's decoder refuses it (and the
                 // lines would be cut at it).
-                return strayCR(in: UnsafeRawBufferPointer(rebasing: bytes[..<index])) ? .refused : .end(index + 1)
+                return strayCR(in: bytes, before: index) ? .refused : .end(index + 1)
             }
             from = index + 1
         }
         // A CR with something other than LF after it is refused at once, as by NIO's decoder.
-        return strayCR(in: UnsafeRawBufferPointer(rebasing: bytes[..<(bytes.count - 1)])) ? .refused : .more
+        return strayCR(in: bytes, before: bytes.count - 1) ? .refused : .more
     }
 
-    /// Whether a CR in `bytes` is followed by anything but LF (the byte after `bytes` counts).
-    static func strayCR(in bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress else { return false }
+    /// Whether a CR before `end` is followed by anything but LF (the byte at `end` counts).
+    static func strayCR(in bytes: UnsafeRawBufferPointer, before end: Int) -> Bool {
         var from = 0
-        while from < bytes.count, let found = memchr(base + from, 0x0D, bytes.count - from) {
-            let index = base.distance(to: UnsafeRawPointer(found))
-            if base.load(fromByteOffset: index + 1, as: UInt8.self) != 0x0A { return true }
+        while let index = index(of: 0x0D, in: bytes, from..<max(from, end)) {
+            if bytes[index + 1] != 0x0A { return true }
             from = index + 1
         }
         return false

@@ -26,11 +26,18 @@ public struct TrackingAnswer: Sendable {
     /// The request's `Origin`.
     let origin: String?
 
+    /// Only for an id that can be a cookie's value (`VisitorCookie.canCarry`): an id the client
+    /// chose may not be one, and is then stored but not set.
     struct CookieSetting: Sendable {
         let maker: VisitorCookie
         let vid: String
         let host: String
         let secure: Bool
+
+        init?(maker: VisitorCookie, vid: String, host: String, secure: Bool) {
+            guard VisitorCookie.canCarry(vid) else { return nil }
+            (self.maker, self.vid, self.host, self.secure) = (maker, vid, host, secure)
+        }
     }
 
     var status: HTTPResponseStatus {
@@ -64,8 +71,8 @@ public struct TrackingAnswer: Sendable {
     }
 
     /// The answer's own headers, as `response` has them. False when one cannot be sent (a
-    /// redirect target, or a `vid` the client chose, with a control character): `response`
-    /// then goes the checked way.
+    /// `DefaultRedirect` from the config with a control character; requested targets with one
+    /// are refused by `RedirectPolicy`): `response` then goes the checked way.
     func writeHeaders(to writer: inout HeadWriter) -> Bool {
         switch shape {
         case .pixel:
@@ -78,9 +85,7 @@ public struct TrackingAnswer: Sendable {
         case .accepted:
             break
         }
-        if let cookie, !cookie.maker.write(vid: cookie.vid, requestHost: cookie.host, secure: cookie.secure, to: &writer) {
-            return false
-        }
+        if let cookie { cookie.maker.write(vid: cookie.vid, requestHost: cookie.host, secure: cookie.secure, to: &writer) }
         // The origin was read from a request head whose values the parser checked.
         cors.headers(origin: origin, into: &writer)
         return true

@@ -125,7 +125,7 @@ extension TrackerApplication {
 
     /// The `vid` cookie, for a browser whose visitor id is new to it.
     func cookieSetting(_ outcome: Outcome, _ hit: RawHit) -> TrackingAnswer.CookieSetting? {
-        guard case .stored(_, let vid?) = outcome, !hit.route.isServer, VisitorCookie.canCarry(vid) else { return nil }
+        guard case .stored(_, let vid?) = outcome, !hit.route.isServer else { return nil }
         return TrackingAnswer.CookieSetting(maker: cookie, vid: vid, host: hit.requestHost, secure: hit.isHTTPS)
     }
 

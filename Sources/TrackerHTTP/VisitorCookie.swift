@@ -40,43 +40,43 @@ public final class VisitorCookie: Sendable {
         let suffix = suffix(requestHost: requestHost, secure: secure)
         var vid = vid
         return vid.withUTF8 { id in
-            suffix.withUnsafeBufferPointer { suffix in
-                String(unsafeUninitializedCapacity: 4 + id.count + suffix.count) { out in
-                    let start = out.baseAddress!
-                    for (at, byte) in "vid=".utf8.enumerated() { start[at] = byte }
-                    if let base = id.baseAddress { (start + 4).initialize(from: base, count: id.count) }
-                    if let base = suffix.baseAddress { (start + 4 + id.count).initialize(from: base, count: suffix.count) }
-                    return 4 + id.count + suffix.count
-                }
+            String(unsafeUninitializedCapacity: Self.valueCount(id, suffix)) { out in
+                Self.writeValue(id, suffix, to: UnsafeMutableRawPointer(out.baseAddress!))
             }
         }
     }
 
-    /// The `Set-Cookie` line for this id, written into an answer's head; false (nothing
-    /// written) when the id has a byte a header cannot carry (an id the client chose).
-    func write(vid: String, requestHost: String, secure: Bool, to writer: inout HeadWriter) -> Bool {
+    /// The `Set-Cookie` line for this id, written into an answer's head (the id is one that
+    /// `canCarry`: `TrackingAnswer.CookieSetting` holds no other).
+    func write(vid: String, requestHost: String, secure: Bool, to writer: inout HeadWriter) {
         let suffix = suffix(requestHost: requestHost, secure: secure)
         var vid = vid
-        return vid.withUTF8 { id in
-            guard HeaderValidation.allValueBytes(id) else { return false }
-            suffix.withUnsafeBufferPointer { suffix in
-                let lead: StaticString = "set-cookie: vid="
-                let count = lead.utf8CodeUnitCount + id.count + suffix.count + 2
-                writer.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
-                    var at = out.baseAddress!
-                    at.copyMemory(from: lead.utf8Start, byteCount: lead.utf8CodeUnitCount)
-                    at += lead.utf8CodeUnitCount
-                    if let base = id.baseAddress { at.copyMemory(from: base, byteCount: id.count) }
-                    at += id.count
-                    if let base = suffix.baseAddress { at.copyMemory(from: base, byteCount: suffix.count) }
-                    at += suffix.count
-                    at.storeBytes(of: UInt8(ascii: "\r"), as: UInt8.self)
-                    (at + 1).storeBytes(of: UInt8(ascii: "\n"), as: UInt8.self)
-                    return count
-                }
+        vid.withUTF8 { id in
+            let name: StaticString = "set-cookie: "
+            let count = name.utf8CodeUnitCount + Self.valueCount(id, suffix) + 2
+            writer.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
+                let start = out.baseAddress!
+                start.copyMemory(from: name.utf8Start, byteCount: name.utf8CodeUnitCount)
+                let end = name.utf8CodeUnitCount + Self.writeValue(id, suffix, to: start + name.utf8CodeUnitCount)
+                start.storeBytes(of: UInt8(ascii: "\r"), toByteOffset: end, as: UInt8.self)
+                start.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: end + 1, as: UInt8.self)
+                return count
             }
-            return true
         }
+    }
+
+    /// `vid=`, the id and the suffix: the cookie's value, made in one place for both ways.
+    static func valueCount(_ id: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8]) -> Int { 4 + id.count + suffix.count }
+
+    /// Writes the value at `out`, which has room for `valueCount` bytes; returns that count.
+    static func writeValue(_ id: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8], to out: UnsafeMutableRawPointer) -> Int {
+        let lead: StaticString = "vid="
+        out.copyMemory(from: lead.utf8Start, byteCount: 4)
+        if let base = id.baseAddress { (out + 4).copyMemory(from: base, byteCount: id.count) }
+        suffix.withUnsafeBytes { suffix in
+            if let base = suffix.baseAddress { (out + 4 + id.count).copyMemory(from: base, byteCount: suffix.count) }
+        }
+        return valueCount(id, suffix)
     }
 
     /// What follows the id for this host: cached, else made and remembered.
