@@ -29,14 +29,14 @@ public struct HitParser: Sendable {
     public func parse(_ hit: RawHit) throws(Rejection) -> [HitValues] {
         var base = HitValues(capacity: 24)
         // The `User` header, else the `user` cookie (upstream meant to read it but never did, §18.6).
-        let user = hit.userHeader ?? hit.cookies["user"].map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
+        let user = hit.userHeader ?? hit.cookies.user.map { PercentDecoding.decode(Substring($0), plusIsSpace: false) }
         if let user {
             var withUser: HitValues?
             if (try? Self.objects(in: Array(user.utf8), base: base) { withUser = $0 }) == .object, let withUser { base = withUser }
         }
-        if let vid = hit.cookies["vid"], !vid.isEmpty { base[.vid] = .string(vid) }
-        if let consent = hit.cookies["CookieConsent"], let flags = Int64(consent) { base[.cflags] = .number(Double(flags)) }
-        if let sid = hit.cookies["sid"], !sid.isEmpty { base[.sid] = .string(sid) }
+        if let vid = hit.cookies.vid, !vid.isEmpty { base[.vid] = .string(vid) }
+        if let consent = hit.cookies.consent, let flags = Int64(consent) { base[.cflags] = .number(Double(flags)) }
+        if let sid = hit.cookies.sid, !sid.isEmpty { base[.sid] = .string(sid) }
         for (key, value) in PathTuplets.pairs(hit.tuplets) { base[key] = .string(value) }
         if let query = hit.query, !query.isEmpty {
             let ignored = limits.ignoreQueryParamsKey.map { PercentDecoding.containsKey($0, in: query) } ?? false

@@ -52,7 +52,7 @@ enum PipelineSteps {
                 draft.values[.cookieless] = .bool(true)
                 return
             }
-            let cookieVID = draft.hit.cookies["vid"]
+            let cookieVID = draft.hit.cookies.vid
             // Each id is parsed once, here (`SentID`), for its stored text and the sessions' key.
             var sentVID = draft.takeText(.vid).map { SessionTracker.SentID(normalising: $0) }
             let minted = sentVID == nil ? mint() : nil

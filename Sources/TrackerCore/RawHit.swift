@@ -17,10 +17,7 @@ public struct RawHit: Sendable {
     public var query: String?
     public var body: [UInt8]
     public var contentType: String?
-    /// Only the names in `cookieNames` are read.
-    public var cookies: [String: String]
-    /// The cookies a hit is made of (`HitParser`); a request's others are not read.
-    public static let cookieNames = ["vid", "sid", "CookieConsent", "user"]
+    public var cookies: HitCookies
     /// The `User` header: a JSON object merged into the event (upstream §3).
     public var userHeader: String?
     public var userAgent: String?
@@ -36,7 +33,7 @@ public struct RawHit: Sendable {
     public var privacySignal: Bool
 
     public init(route: TrackRoute, method: String = "GET", path: String, tuplets: String? = nil, query: String? = nil,
-                body: [UInt8] = [], contentType: String? = nil, cookies: [String: String] = [:],
+                body: [UInt8] = [], contentType: String? = nil, cookies: HitCookies = HitCookies(),
                 userHeader: String? = nil, userAgent: String? = nil, acceptLanguage: String? = nil,
                 origin: String? = nil, requestHost: String = "localhost", clientIP: String? = nil,
                 isHTTPS: Bool = false, privacySignal: Bool = false) {

@@ -72,26 +72,29 @@ public struct HTTPRequest: Sendable {
 
     /// The cookies of one `Cookie` header, those of names already in `result` left as they are.
     static func addCookies(of header: String, named wanted: [String]?, to result: inout [String: String]) {
+        forEachCookie(of: header) { name, value in
+            if let wanted, !wanted.contains(where: { $0.utf8.elementsEqual(name) }) { return }
+            let name = String(decoding: name, as: UTF8.self)
+            if result[name] == nil { result[name] = String(decoding: value(), as: UTF8.self) }
+        }
+    }
+
+    /// Each `name=value` pair of one `Cookie` header, split on `;`, both trimmed, a quoted value
+    /// unquoted; the value's bytes are found only when asked for.
+    static func forEachCookie(of header: String,
+                              _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: () -> UnsafeBufferPointer<UInt8>) -> Void) {
         var header = header
         header.withUTF8 { bytes in
-            func text(_ range: Range<Int>) -> String {
-                String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-            }
-            func isWanted(_ range: Range<Int>) -> Bool {
-                guard let wanted else { return true }
-                return wanted.contains { $0.utf8.count == range.count && $0.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[range])) }
-            }
             ASCII.forEachPart(of: bytes, separator: UInt8(ascii: ";")) { part, equals in
                 guard let equals else { return }
-                let nameRange = ASCII.trimmed(part.lowerBound..<equals, in: bytes)
-                guard isWanted(nameRange) else { return }
-                let name = text(nameRange)
-                guard result[name] == nil else { return }
-                var value = ASCII.trimmed((equals + 1)..<part.upperBound, in: bytes)
-                if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
-                    value = (value.lowerBound + 1)..<(value.upperBound - 1)
+                let name = UnsafeBufferPointer(rebasing: bytes[ASCII.trimmed(part.lowerBound..<equals, in: bytes)])
+                body(name) {
+                    var value = ASCII.trimmed((equals + 1)..<part.upperBound, in: bytes)
+                    if value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\""), bytes[value.upperBound - 1] == UInt8(ascii: "\"") {
+                        value = (value.lowerBound + 1)..<(value.upperBound - 1)
+                    }
+                    return UnsafeBufferPointer(rebasing: bytes[value])
                 }
-                result[name] = text(value)
             }
         }
     }

@@ -3,7 +3,7 @@ import TrackerCore
 
 /// The headers a tracking hit is made of, picked in one pass over the request's headers (each
 /// `first(name:)` walked the whole list again: nine walks for every tracking request). The
-/// first of each name counts; every `Cookie` header is read, for `RawHit.cookieNames` only.
+/// first of each name counts; every `Cookie` header is read, for `HitCookies.names` only.
 struct HitHeaders {
     var contentType: String?
     var user: String?
@@ -11,7 +11,7 @@ struct HitHeaders {
     var acceptLanguage: String?
     var origin: String?
     var host: String?
-    var cookies: [String: String] = [:]
+    var cookies = HitCookies()
     /// The first `DNT` or `Sec-GPC` header says `1`.
     var privacySignal = false
     private var dnt: String?
@@ -24,8 +24,7 @@ struct HitHeaders {
             case 4 where ASCII.equalsIgnoringCase(name, lowercase: "host"): host = host ?? value
             case 4 where ASCII.equalsIgnoringCase(name, lowercase: "user"): user = user ?? value
             case 6 where ASCII.equalsIgnoringCase(name, lowercase: "cookie"):
-                if cookies.isEmpty { cookies.reserveCapacity(RawHit.cookieNames.count) }
-                HTTPRequest.addCookies(of: value, named: RawHit.cookieNames, to: &cookies)
+                Self.addCookies(of: value, to: &cookies)
             case 6 where ASCII.equalsIgnoringCase(name, lowercase: "origin"): origin = origin ?? value
             case 7 where ASCII.equalsIgnoringCase(name, lowercase: "sec-gpc"): secGPC = secGPC ?? value
             case 10 where ASCII.equalsIgnoringCase(name, lowercase: "user-agent"): userAgent = userAgent ?? value
@@ -35,5 +34,13 @@ struct HitHeaders {
             }
         }
         privacySignal = dnt == "1" || secGPC == "1"
+    }
+
+    /// A hit's cookies from one `Cookie` header; names already set are left as they are.
+    static func addCookies(of header: String, to cookies: inout HitCookies) {
+        HTTPRequest.forEachCookie(of: header) { name, value in
+            guard let known = HitCookies.name(of: name), cookies[known] == nil else { return }
+            cookies[known] = String(decoding: value(), as: UTF8.self)
+        }
     }
 }

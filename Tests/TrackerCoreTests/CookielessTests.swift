@@ -11,7 +11,7 @@ import TrackerTesting
     let key = IPHashKey(bytes: Array(repeating: 7, count: 32))
 
     func process(_ body: String, signal: Bool = false, ip: String = "203.0.113.7", agent: String = "Mozilla/5.0 A",
-                 host: String = "shop.example.com", cookies: [String: String] = [:], requireConsent: Bool = false,
+                 host: String = "shop.example.com", cookies: HitCookies = [:], requireConsent: Bool = false,
                  route: TrackRoute = .tr) throws -> ProcessedEvent {
         let hit = RawHit(route: route, method: "POST", path: "/\(route.rawValue)/v1/", body: Array(body.utf8), cookies: cookies,
                          userAgent: agent, requestHost: host, clientIP: ip, privacySignal: signal)

@@ -14,7 +14,7 @@ import TrackerTesting
         return EventPipeline(configuration: configuration, sessions: sessions, clock: clock, random: random)
     }
 
-    func process(_ body: String, route: TrackRoute = .tr, cookies: [String: String] = [:], ip: String? = "203.0.113.7",
+    func process(_ body: String, route: TrackRoute = .tr, cookies: HitCookies = [:], ip: String? = "203.0.113.7",
                  _ configure: (inout PipelineConfiguration) -> Void = { _ in }) throws -> ProcessedEvent {
         let hit = RawHit(route: route, method: "POST", path: "/\(route.rawValue)/v1/", body: Array(body.utf8),
                          cookies: cookies, userAgent: "Mozilla/5.0 Test", acceptLanguage: "en-US,en;q=0.9",

@@ -147,4 +147,19 @@ import Testing
         let hit = RawHit(route: route, method: "POST", path: "/", body: Array("{not json".utf8))
         #expect(try parser.parse(hit)[0].isEmpty)
     }
+
+    /// A hit's cookies hold the four names a hit reads, exactly as named (cookie names are
+    /// case-sensitive), the first of each winning; other names are ignored.
+    @Test func hitCookiesKeepTheFourNamesOnly() {
+        let cookies: HitCookies = ["vid": "v1", "VID": "x", "sid": "s", "vid": "v2", "CookieConsent": "7", "user": "u", "other": "o"]
+        #expect(cookies == HitCookies(vid: "v1", sid: "s", consent: "7", user: "u"))
+        #expect(cookies["other"] == nil && cookies["cookieconsent"] == nil && cookies["CookieConsent"] == "7")
+        #expect(HitCookies(["sid": "a", "x": "b"]) == HitCookies(vid: nil, sid: "a"))
+        for name in HitCookies.names {
+            var bytes = Array(name.utf8)
+            #expect(bytes.withUnsafeBufferPointer { HitCookies.name(of: $0) } != nil)
+            bytes[0] ^= 0x20
+            #expect(bytes.withUnsafeBufferPointer { HitCookies.name(of: $0) } == nil)
+        }
+    }
 }

@@ -57,7 +57,7 @@ import TrackerCore
             #expect(picked.host == headers.first(name: "host"), "\(headers)")
             #expect(picked.privacySignal == (headers.first(name: "dnt") == "1" || headers.first(name: "sec-gpc") == "1"), "\(headers)")
             let request = HTTPRequest(method: .GET, uri: "/", headers: headers)
-            #expect(picked.cookies == request.cookies(named: RawHit.cookieNames), "\(headers)")
+            #expect(picked.cookies == HitCookies(request.cookies(named: HitCookies.names)), "\(headers)")
         }
     }
 
