@@ -45,6 +45,11 @@ public enum ASCII {
         text.utf8.allSatisfy { $0 < 0x80 } ? lowercased(text) : text.lowercased()
     }
 
+    /// One byte in ASCII lower case.
+    @inlinable public static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
     /// ASCII lower case without Foundation; returns `text` itself when it has no upper case.
     /// Read from the string's own bytes: iterating its UTF-8 view showed in the profile of every
     /// request (the Host header is lower-cased for each).

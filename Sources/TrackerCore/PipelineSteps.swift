@@ -110,7 +110,7 @@ enum PipelineSteps {
         draft.values = values
         // The browser's time zone names its country when the client sent none (upstream §4.1).
         if draft.event[.country] == nil, let zone = draft.event[.tz],
-           let country = TimeZoneCountries.byZone[ASCII.lowercased(zone)] {
+           let country = TimeZoneCountries.country(ofZone: zone) {
             draft.event[.country] = country
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TrackerCore
 
@@ -25,6 +26,19 @@ import Testing
             #expect(Hashing.base64URL(bytes) == expected)
         }
     }
-}
 
-import Foundation
+    /// Keys that differ only in ASCII case are equal and hash alike; other bytes compare exactly.
+    @Test func caselessKeysIgnoreOnlyASCIICase() {
+        let pairs = [("America/Los_Angeles", "america/los_angeles", true), ("UTC", "utc", true), ("Etc/GMT+1", "ETC/gmt+1", true),
+                     ("Europe/Berlin", "Europe/Berlin ", false), ("Ü", "ü", false), ("A@", "a`", false), ("[", "{", false)]
+        for (a, b, equal) in pairs {
+            #expect((CaselessKey(a) == CaselessKey(b)) == equal, "\(a) \(b)")
+            if equal { #expect(CaselessKey(a).hashValue == CaselessKey(b).hashValue, "\(a)") }
+        }
+        // Every zone of the table is found as written there (lower case) and in upper case.
+        for (zone, country) in TimeZoneCountries.byZone {
+            #expect(TimeZoneCountries.country(ofZone: zone) == country && TimeZoneCountries.country(ofZone: zone.uppercased()) == country)
+        }
+        #expect(TimeZoneCountries.country(ofZone: "Pacific/Auckland") == "NZ" && TimeZoneCountries.country(ofZone: "Mars/Olympus") == nil)
+    }
+}
