@@ -57,12 +57,16 @@ public struct EventPipeline: Sendable {
     }
 
     /// A request's events in order, each value map handed over uniquely (see `process(_:hit:)`).
-    public func process(_ all: consuming [HitValues], hit: RawHit) throws(Rejection) -> [ProcessedEvent] {
+    public func process(_ all: consuming [HitValues], hit: RawHit) throws(Rejection) -> ProcessedHit {
         var remaining = consume all
         remaining.reverse()
-        var processed: [ProcessedEvent] = []
-        processed.reserveCapacity(remaining.count)
-        while let values = remaining.popLast() { processed.append(try process(values, hit: hit)) }
+        var processed = ProcessedHit(events: [], visitorCookie: nil)
+        processed.events.reserveCapacity(remaining.count)
+        while let values = remaining.popLast() {
+            let one = try process(values, hit: hit)
+            if one.setsVisitorCookie, processed.visitorCookie == nil { processed.visitorCookie = one.event[.vid] }
+            processed.events.append(one.event)
+        }
         return processed
     }
 }

@@ -35,6 +35,14 @@ public struct ProcessedEvent: Sendable {
     public var setsVisitorCookie: Bool
 }
 
+/// The result of the pipeline for a request's events: the events as the ingest queue takes them
+/// (an array of `ProcessedEvent` was mapped into one more array on every request).
+public struct ProcessedHit: Sendable {
+    public var events: [Event]
+    /// The `vid` of the first event that sets the visitor cookie (`ProcessedEvent.setsVisitorCookie`).
+    public var visitorCookie: String?
+}
+
 /// The pipeline's working state: the event being built, the values not yet consumed by a step, and
 /// the request they came from.
 public struct EventDraft: Sendable {

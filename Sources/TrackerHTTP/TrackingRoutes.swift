@@ -29,7 +29,7 @@ extension TrackerApplication {
             drops.count(.rateLimited)
             return answer(.rejected(Rejection(.rateLimited)), route, tuplets, request, hit, slot, respond)
         }
-        let processed: [ProcessedEvent]
+        let processed: ProcessedHit
         do {
             processed = try pipeline.process(parser.parse(hit), hit: hit)
         } catch {
@@ -37,8 +37,7 @@ extension TrackerApplication {
             if settings.debug { logger.info("dropped \(route.rawValue) event: \(error.reason.rawValue): \(error.detail)") }
             return answer(.rejected(error), route, tuplets, request, hit, slot, respond)
         }
-        let cookie = processed.first(where: \.setsVisitorCookie)?.event[.vid]
-        let events = processed.map(\.event)
+        let (events, cookie) = (processed.events, processed.visitorCookie)
         ingest.submit(events, on: request.completionExecutor) { [self] result in
             switch result {
             case .success:

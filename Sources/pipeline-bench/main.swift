@@ -28,7 +28,7 @@ func run(_ hit: RawHit) -> Double {
         guard let values = try? parser.parse(hit), let processed = try? pipeline.process(values, hit: hit) else {
             fatalError("the benchmark's request was rejected")
         }
-        for event in processed { stored += event.event.text.count }
+        for event in processed.events { stored += event.text.count }
     }
     let elapsed = ContinuousClock.now - started
     precondition(stored > 0)

@@ -170,7 +170,7 @@ import Testing
         let pipeline = EventPipeline(configuration: PipelineConfiguration(), sessions: SessionTracker())
         for (body, kept) in [(#"{"params":5}"#, "5"), (#"{"params":"plain"}"#, "plain")] {
             let hit = RawHit(route: .tr, method: "POST", path: "/tr/v1/", body: Array(body.utf8))
-            let event = try pipeline.process(HitParser(limits: HitLimits()).parse(hit), hit: hit)[0].event
+            let event = try pipeline.process(HitParser(limits: HitLimits()).parse(hit), hit: hit).events[0]
             #expect(event.params["params"] == kept)
         }
     }
