@@ -48,12 +48,12 @@ public struct Event: Sendable, Equatable {
     public var isServer: Bool
     public var text: FieldValues<EventField, String>
     public var numbers: FieldValues<NumericField, Double>
-    public var params: [String: String]
-    public var nparams: [String: Double]
+    public var params: ParamMap<String>
+    public var nparams: ParamMap<Double>
 
     public init(eid: String, created: Date, isServer: Bool = false,
                 text: FieldValues<EventField, String> = [:], numbers: FieldValues<NumericField, Double> = [:],
-                params: [String: String] = [:], nparams: [String: Double] = [:]) {
+                params: ParamMap<String> = [:], nparams: ParamMap<Double> = [:]) {
         self.eid = eid
         self.created = created
         self.isServer = isServer

@@ -25,6 +25,28 @@ public enum JSONWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
+    public static func serialize(_ map: ParamMap<String>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + map.count * 24)
+        write(map, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func serialize(_ map: ParamMap<Double>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + map.count * 24)
+        write(map, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func write(_ map: ParamMap<String>, into out: inout [UInt8]) {
+        object(map, into: &out) { value, out in quote(value, into: &out) }
+    }
+
+    public static func write(_ map: ParamMap<Double>, into out: inout [UInt8]) {
+        object(map, into: &out) { value, out in out.append(contentsOf: JSONValue.format(value).utf8) }
+    }
+
     /// The object with its keys sorted, appended to `out`.
     public static func write(_ map: [String: String], into out: inout [UInt8]) {
         object(map, into: &out) { value, out in quote(value, into: &out) }
@@ -36,7 +58,8 @@ public enum JSONWriter {
 
     /// Entries sorted by key (not the keys, each then looked up again); one entry, as most maps
     /// of an event have, needs no list at all.
-    static func object<Value>(_ map: [String: Value], into out: inout [UInt8], _ writeValue: (Value, inout [UInt8]) -> Void) {
+    static func object<Entries: Collection, Value>(_ map: Entries, into out: inout [UInt8], _ writeValue: (Value, inout [UInt8]) -> Void)
+        where Entries.Element == (key: String, value: Value) {
         out.append(UInt8(ascii: "{"))
         func member(_ key: String, _ value: Value) {
             quote(key, into: &out)

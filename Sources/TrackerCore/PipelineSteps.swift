@@ -181,26 +181,33 @@ enum PipelineSteps {
             break
         }
         let capacity = draft.values.count + nested.count
-        draft.event.params = [String: String](minimumCapacity: capacity)
-        draft.event.nparams = [String: Double](minimumCapacity: capacity)
-        for (key, value) in draft.values { add(key, value, to: &draft.event) }
-        for (key, value) in nested where draft.values[key] == nil { add(key, value, to: &draft.event) }
+        guard capacity > 0 else { return }
+        draft.event.params = ParamMap(minimumCapacity: capacity)
+        // Each name once: the values' names are distinct, and so are the nested object's, which
+        // adds only those the values lack.
+        for (key, value) in draft.values { add(key, value, to: &draft.event, capacity: capacity) }
+        for (key, value) in nested where draft.values[key] == nil { add(key, value, to: &draft.event, capacity: capacity) }
     }
 
-    static func add(_ key: String, _ value: JSONValue, to event: inout Event) {
+    /// Adds a name not in the event's maps yet; `capacity`: how many names may come.
+    static func add(_ key: String, _ value: JSONValue, to event: inout Event, capacity: Int) {
         guard let text = value.text else { return }
-        event.params[key] = text
+        event.params.append(new: key, text)
+        let number: Double?
         switch value {
-        case .number(let n): event.nparams[key] = n
-        case .bool(let b): event.nparams[key] = b ? 1 : 0
+        case .number(let n): number = n
+        case .bool(let b): number = b ? 1 : 0
         case .string(let s):
             // Compared in place: lower-casing every text value (URLs, names) to find the few
             // that say true or false made a new string of each.
             let trimmed = ASCII.trimmed(s)
-            if ASCII.equalsIgnoringCase(trimmed, lowercase: "true") { event.nparams[key] = 1 }
-            else if ASCII.equalsIgnoringCase(trimmed, lowercase: "false") { event.nparams[key] = 0 }
-            else if let n = value.number { event.nparams[key] = n }
-        default: break
+            if ASCII.equalsIgnoringCase(trimmed, lowercase: "true") { number = 1 }
+            else if ASCII.equalsIgnoringCase(trimmed, lowercase: "false") { number = 0 }
+            else { number = value.number }
+        default: number = nil
         }
+        guard let number else { return }
+        if event.nparams.isEmpty { event.nparams = ParamMap(minimumCapacity: capacity) }
+        event.nparams.append(new: key, number)
     }
 }

@@ -76,10 +76,10 @@ enum PostgresEventRows {
             if let value { event[field] = value }
         }
         if let text = try next().decode(String?.self), case .object(let map)? = try? JSONParser.parse(text) {
-            event.params = map.compactMapValues(\.text)
+            event.params = ParamMap(map.compactMapValues(\.text))
         }
         if let text = try next().decode(String?.self), case .object(let map)? = try? JSONParser.parse(text) {
-            event.nparams = map.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
+            event.nparams = ParamMap(map.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } })
         }
         return event
     }

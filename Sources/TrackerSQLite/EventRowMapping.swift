@@ -74,10 +74,10 @@ enum EventRowMapping {
             }
         }
         if let text = statement.text(next()), case .object(let map)? = try? JSONParser.parse(text) {
-            event.params = map.compactMapValues(\.text)
+            event.params = ParamMap(map.compactMapValues(\.text))
         }
         if let text = statement.text(next()), case .object(let map)? = try? JSONParser.parse(text) {
-            event.nparams = map.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
+            event.nparams = ParamMap(map.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } })
         }
         return event
     }

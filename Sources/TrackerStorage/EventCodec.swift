@@ -11,8 +11,8 @@ public enum EventCodec {
         if event.isServer { fields["server"] = .bool(true) }
         for (field, value) in event.text { fields[field.rawValue] = .string(value) }
         for (field, value) in event.numbers { fields["#" + field.rawValue] = .number(value) }
-        if !event.params.isEmpty { fields["params"] = .object(event.params.mapValues { .string($0) }) }
-        if !event.nparams.isEmpty { fields["nparams"] = .object(event.nparams.mapValues { .number($0) }) }
+        if !event.params.isEmpty { fields["params"] = .object(event.params.dictionary.mapValues { .string($0) }) }
+        if !event.nparams.isEmpty { fields["nparams"] = .object(event.nparams.dictionary.mapValues { .number($0) }) }
         return Array(JSONWriter.serialize(.object(fields)).utf8)
     }
 
@@ -27,9 +27,9 @@ public enum EventCodec {
                 event[field] = text
             }
         }
-        if case .object(let params)? = fields["params"] { event.params = params.compactMapValues(\.text) }
+        if case .object(let params)? = fields["params"] { event.params = ParamMap(params.compactMapValues(\.text)) }
         if case .object(let nparams)? = fields["nparams"] {
-            event.nparams = nparams.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
+            event.nparams = ParamMap(nparams.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } })
         }
         return event
     }

@@ -64,9 +64,9 @@ public enum EventExport {
         for field in NumericField.allCases {
             if case .number(let value)? = fields[field.rawValue] { event[field] = value }
         }
-        if case .object(let params)? = fields["params"] { event.params = params.compactMapValues(\.text) }
+        if case .object(let params)? = fields["params"] { event.params = ParamMap(params.compactMapValues(\.text)) }
         if case .object(let nparams)? = fields["nparams"] {
-            event.nparams = nparams.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } }
+            event.nparams = ParamMap(nparams.compactMapValues { if case .number(let n) = $0 { return n } else { return nil } })
         }
         return event
     }
