@@ -29,10 +29,14 @@ public final class VisitorCookie: Sendable {
     /// Whether a visitor id can be a cookie's value as it is (RFC 6265 cookie-octets). An id the
     /// client chose may not: with a `;` it would add attributes of its choosing (`Domain=`...),
     /// with a control character it would break the answer. Such an id is stored, not set.
+    /// Read on the string's own bytes (its UTF-8 view, walked byte by byte, showed in the pixel's profile).
     public static func canCarry(_ vid: String) -> Bool {
-        !vid.isEmpty && vid.utf8.allSatisfy { byte in
-            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: ",")
-                && byte != UInt8(ascii: ";") && byte != UInt8(ascii: "\\")
+        var vid = vid
+        return vid.withUTF8 { bytes in
+            !bytes.isEmpty && bytes.allSatisfy { byte in
+                byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: ",")
+                    && byte != UInt8(ascii: ";") && byte != UInt8(ascii: "\\")
+            }
         }
     }
 
