@@ -88,8 +88,7 @@ enum SQLiteRollupWriter {
             text.add(at + 3, entry.key.name)
             statement.bind(at + 4, Int64(entry.value))
         }
-        try statements.dailyVisitor.write(batch.dailyVisitors.entries, text: text) { entry, at, _ in
-            let key = entry.key
+        try statements.dailyVisitor.write(batch.dailyVisitorKeys, text: text) { key, at, _ in
             text.add(at + 1, key.site)
             text.add(at + 2, key.day)
             text.add(at + 3, key.vid)

@@ -41,8 +41,15 @@ public struct RollupBatch: Sendable {
     public let events: [Event]
     public private(set) var visitors = ArrivalOrdered<VisitorKey, Span>()
     public private(set) var sessions = ArrivalOrdered<SessionKey, Span>()
-    public private(set) var dailyEvents: [DayKey: Int] = [:]
-    public private(set) var dailyVisitors = ArrivalOrdered<DayVisitorKey, Void>()
+    /// Events per site, day and name. A run of events with the same key is counted in
+    /// `dayRun` first and folded in when the key changes (`dailyEvents` adds the last run).
+    private var dayCounts: [DayKey: Int] = [:]
+    private var dayRun: (key: DayKey, count: Int)?
+    /// A batch is nearly always of one day; its visitors per day are then its visitors, in the
+    /// same order, and need no map of their own (`dailyVisitorKeys`). Past a change of day, they
+    /// are kept here from then on, starting with the visitors of the days before.
+    private var multiDayVisitors: ArrivalOrdered<DayVisitorKey, Void>?
+    private var firstDay: String?
     /// The last day formatted: a batch's events are nearly all of one day.
     private var lastDay: (number: Int64, text: String) = (.min, "")
 
@@ -52,8 +59,21 @@ public struct RollupBatch: Sendable {
         self.events = events
         visitors = ArrivalOrdered(capacity: events.count)
         sessions = ArrivalOrdered(capacity: events.count)
-        dailyVisitors = ArrivalOrdered(capacity: events.count)
-        dailyEvents = Dictionary(minimumCapacity: 4)
+        dayCounts = Dictionary(minimumCapacity: 4)
+    }
+
+    public var dailyEvents: [DayKey: Int] {
+        guard let dayRun else { return dayCounts }
+        var counts = dayCounts
+        counts[dayRun.key, default: 0] += dayRun.count
+        return counts
+    }
+
+    /// The (site, day, visitor) rows, in the order they first came.
+    public var dailyVisitorKeys: [DayVisitorKey] {
+        if let multiDayVisitors { return multiDayVisitors.entries.map(\.key) }
+        guard let firstDay else { return [] }
+        return visitors.entries.map { DayVisitorKey(site: $0.key.site, day: firstDay, vid: $0.key.vid) }
     }
 
     mutating func day(of date: Date) -> String {
@@ -73,13 +93,27 @@ public struct RollupBatch: Sendable {
     private mutating func add(_ index: Int, _ event: Event) {
         let site = event[.hhash] ?? ""
         let day = day(of: event.created)
-        dailyEvents[DayKey(site: site, day: day, name: event[.ename] ?? ""), default: 0] += 1
+        countDay(DayKey(site: site, day: day, name: event[.ename] ?? ""))
         guard let vid = event[.vid] else { return }
-        dailyVisitors.update(DayVisitorKey(site: site, day: day, vid: vid), new: ()) { _ in }
+        if firstDay == nil { firstDay = day }
+        if multiDayVisitors == nil, day != firstDay {
+            var kept = ArrivalOrdered<DayVisitorKey, Void>(capacity: events.count)
+            for key in dailyVisitorKeys { kept.update(key, new: ()) { _ in } }
+            multiDayVisitors = kept
+        }
+        multiDayVisitors?.update(DayVisitorKey(site: site, day: day, vid: vid), new: ()) { _ in }
         visitors.update(VisitorKey(site: site, vid: vid), new: .empty) { $0.add(index, event) }
         if let sid = event[.sid] {
             sessions.update(SessionKey(site: site, sid: sid), new: .empty) { $0.add(index, event) }
         }
+    }
+
+    private mutating func countDay(_ key: DayKey) {
+        if let run = dayRun {
+            if run.key == key { return dayRun = (key, run.count + 1) }
+            dayCounts[run.key, default: 0] += run.count
+        }
+        dayRun = (key, 1)
     }
 }
 
@@ -92,6 +126,7 @@ public struct RollupBatch: Sendable {
 public struct ArrivalOrdered<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public private(set) var entries: [(key: Key, value: Value)] = []
     private var places: [Key: Int] = [:]
+    private var lastPlace: Int?
 
     init(capacity: Int = 0) {
         entries.reserveCapacity(capacity)
@@ -102,11 +137,15 @@ public struct ArrivalOrdered<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     public var isEmpty: Bool { entries.isEmpty }
     public subscript(key: Key) -> Value? { places[key].map { entries[$0].value } }
 
-    /// Changes the key's value, first added as `new` at the end if the key is not there yet.
+    /// Changes the key's value, first added as `new` at the end if the key is not there yet. The
+    /// key of the last change is compared first: a request's events (a batch in one body) come
+    /// one after the other with the same visitor and session, found without hashing again.
     mutating func update(_ key: Key, new: Value, _ change: (inout Value) -> Void) {
+        if let last = lastPlace, entries[last].key == key { return change(&entries[last].value) }
         let end = entries.count
         let place = Self.stored(&places[key, default: end])
         if place == end { entries.append((key, new)) }
+        lastPlace = place
         change(&entries[place].value)
     }
 

@@ -23,7 +23,7 @@ import TrackerTesting
         #expect(visitor.uid == "uid-1")
         #expect(batch.sessions.count == 2)
         #expect(batch.dailyEvents[.init(site: "d4md6", day: String(Timestamp.format(a0.created).prefix(10)), name: "click")] == 2)
-        #expect(batch.dailyVisitors.count == 2)
+        #expect(batch.dailyVisitorKeys.map(\.vid) == ["a", "b"] && batch.dailyVisitorKeys.map(\.day) == [a1, b].map { String(Timestamp.format($0.created).prefix(10)) })
     }
 
     /// Only the events added count: a replayed event (its eid already stored) is in the batch
@@ -47,7 +47,7 @@ import TrackerTesting
         #expect(batch.visitors.entries.map(\.key.vid) == vids)
         #expect(batch.visitors.entries.map(\.value.count) == [2, 2, 2, 2])
         #expect(batch.sessions.entries.map(\.key.sid) == vids.map { "s-" + $0 })
-        #expect(batch.dailyVisitors.entries.map(\.key.vid) == vids)
+        #expect(batch.dailyVisitorKeys.map(\.vid) == vids)
         #expect(batch.visitors[.init(site: "d4md6", vid: "d")]?.first == 2)
         #expect(batch.visitors[.init(site: "d4md6", vid: "d")]?.last == 5)
     }
@@ -68,5 +68,34 @@ import TrackerTesting
         for index in batch.events.indices { batch.add(at: index) }
         #expect(batch.visitors.isEmpty)
         #expect(batch.dailyEvents.values.reduce(0, +) == 1)
+    }
+
+    /// Across a change of day, each visitor counts once per day it was seen, in the order its
+    /// (day, visitor) first came, and runs of one name count as many events as they hold: the
+    /// same as a map of every (site, day, visitor) and (site, day, name) would give.
+    @Test func visitorsAndNamesPerDayAcrossDays() {
+        let plan: [(vid: String, day: Double, name: String)] = [
+            ("a", 0, "x"), ("a", 0, "x"), ("b", 0, "y"), ("a", 1, "x"), ("c", 1, "x"), ("b", 0, "x"),
+            ("c", 1, "x"), ("a", 1, "y"), ("d", 2, "y"), ("d", 2, "y"),
+        ]
+        let events = plan.enumerated().map { n, step in
+            var event = EventBuilder.event(n, at: step.day * 86_400 + Double(n), vid: step.vid, sid: "s-" + step.vid)
+            event[.ename] = step.name
+            return event
+        }
+        var batch = RollupBatch(over: events)
+        for index in events.indices { batch.add(at: index) }
+        var expectedVisitors: [RollupBatch.DayVisitorKey] = []
+        var expectedCounts: [RollupBatch.DayKey: Int] = [:]
+        for event in events {
+            let day = String(Timestamp.format(event.created).prefix(10))
+            let key = RollupBatch.DayVisitorKey(site: "d4md6", day: day, vid: event[.vid]!)
+            if !expectedVisitors.contains(key) { expectedVisitors.append(key) }
+            expectedCounts[.init(site: "d4md6", day: day, name: event[.ename]!), default: 0] += 1
+        }
+        #expect(batch.dailyVisitorKeys == expectedVisitors)
+        #expect(batch.dailyEvents == expectedCounts)
+        #expect(batch.visitors.entries.map(\.key.vid) == ["a", "b", "c", "d"])
+        #expect(batch.visitors.entries.map(\.value.count) == [4, 2, 2, 2])
     }
 }
