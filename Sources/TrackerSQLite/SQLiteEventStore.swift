@@ -22,6 +22,8 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
     let reader: ConfinedConnection
     let checkpointer: ConfinedConnection
     let statements: WriterStatements
+    /// The rollups of the last batch, written after its events (`finishCommitted`).
+    let rollups = DeferredRollups()
     /// Syncs the log after commits with `durability: .full` (nil with `.normal`): the writer
     /// itself commits with `synchronous=NORMAL` either way.
     let walSync: WALSync?
@@ -53,6 +55,9 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
             _ = try SQLiteMigrations.apply(to: connection, now: Date())
         }
         statements = try writer.runSync { (connection) throws(StorageError) in try WriterStatements(connection) }
+        // Events committed before a crash, whose rollups were not written yet.
+        let (statements, rollups) = (self.statements, self.rollups)
+        try writer.runSync { (connection) throws(StorageError) in try rollups.catchUp(connection, statements) }
         reader = try ConfinedConnection(path: path, label: "tracker.sqlite.reader") { (connection) throws(StorageError) in
             try connection.execute("PRAGMA busy_timeout=5000")
             try connection.execute("PRAGMA query_only=1")
@@ -72,9 +77,12 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
 
     public func append(_ events: [Event]) async throws(StorageError) {
         guard !events.isEmpty else { return }
-        let statements = self.statements
+        let (statements, rollups) = (self.statements, self.rollups)
         try await write { (connection) throws(StorageError) in
-            try Self.insert(events, connection: connection, statements: statements)
+            try Self.insert(events, connection: connection, statements: statements, rollups: rollups)
+            // The events are in: a rollup write that fails (a full disk) is made again later
+            // from the events (`DeferredRollups`), and must not fail the batch.
+            try? rollups.write(connection, statements)
         }
     }
 
@@ -90,6 +98,7 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
 
     public func appendBlocking(_ events: [Event]) throws(StorageError) {
         try appendCommitted(events)
+        try? finishCommitted()
         try syncCommitted()
     }
 
@@ -99,18 +108,31 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
     /// (the queue's sync thread calls `syncCommitted` before answering).
     public func appendCommitted(_ events: [Event]) throws(StorageError) {
         guard !events.isEmpty else { return }
-        let statements = self.statements
+        let (statements, rollups) = (self.statements, self.rollups)
         try writer.runSync { (connection) throws(StorageError) in
-            try Self.insert(events, connection: connection, statements: statements)
+            try Self.insert(events, connection: connection, statements: statements, rollups: rollups)
         }
+    }
+
+    /// The last batch's rollups, in their own transaction: the ingest queue calls this while the
+    /// batch's log is being fsynced (`DeferredRollups`). Nothing to sync for them: their cursor
+    /// makes them again from the events after a crash.
+    public func finishCommitted() throws(StorageError) {
+        let (statements, rollups) = (self.statements, self.rollups)
+        try writer.runSync { (connection) throws(StorageError) in try rollups.write(connection, statements) }
     }
 
     public func syncCommitted() throws(StorageError) {
         try walSync?.sync()
     }
 
-    /// One transaction: the events, then the rollups of those really inserted (not replays).
-    static func insert(_ events: [Event], connection: SQLiteConnection, statements: WriterStatements) throws(StorageError) {
+    /// One transaction for the events; the rollups of those really inserted (not replays) are
+    /// held for their own (`DeferredRollups`). Rollups still held from an earlier batch are
+    /// written first, so that they go in the order of their events; failing that, the events
+    /// still go in, and their rollups are made from them later.
+    static func insert(_ events: [Event], connection: SQLiteConnection, statements: WriterStatements,
+                       rollups deferred: DeferredRollups) throws(StorageError) {
+        if deferred.isHolding || deferred.behind { try? deferred.write(connection, statements) }
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
             var rollups = RollupBatch(over: events)
@@ -137,8 +159,9 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
                     EventRowMapping.bind(event, to: statement, text: text, offset: at)
                 }, done: counted)
             }
-            try SQLiteRollupWriter.write(rollups, statements)
+            let lastSeq = try DeferredRollups.lastSeq(statements)
             try connection.execute("COMMIT")
+            deferred.hold(rollups, lastSeq: lastSeq)
         } catch {
             try? connection.execute("ROLLBACK")
             throw error

@@ -12,6 +12,7 @@ public enum SQLiteMigrations {
         SchemaMigration(version: 3, name: "server_messages", sql: PackageResources._003_server_messages_sql),
         SchemaMigration(version: 4, name: "links", sql: PackageResources._004_links_sql),
         SchemaMigration(version: 5, name: "no_sessions_ended_index", sql: PackageResources._005_no_sessions_ended_index_sql),
+        SchemaMigration(version: 6, name: "rollup_cursor", sql: PackageResources._006_rollup_cursor_sql),
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

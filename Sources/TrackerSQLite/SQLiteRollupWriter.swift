@@ -11,6 +11,8 @@ final class WriterStatements: @unchecked Sendable {
     let session: RowChunks
     let dailyEvents: RowChunks
     let dailyVisitor: RowChunks
+    let setRollupCursor: SQLiteStatement
+    let lastSeq: SQLiteStatement
 
     /// Inserts of the shapes seen so far (`EventShape`), up to `maxShapes`; past that, and for
     /// batches that mix shapes, `insert` takes every column.
@@ -34,6 +36,8 @@ final class WriterStatements: @unchecked Sendable {
         session = try RowChunks(connection, head: SQLiteRollupWriter.sessionHead, width: 12, tail: SQLiteRollupWriter.sessionTail)
         dailyEvents = try RowChunks(connection, head: SQLiteRollupWriter.dailyEventsHead, width: 4, tail: SQLiteRollupWriter.dailyEventsTail)
         dailyVisitor = try RowChunks(connection, head: SQLiteRollupWriter.dailyVisitorHead, width: 3)
+        setRollupCursor = try connection.prepare("UPDATE rollup_cursor SET last_seq = ? WHERE id = 1", persistent: true)
+        lastSeq = try connection.prepare("SELECT coalesce(max(seq), 0) FROM events", persistent: true)
     }
 }
 

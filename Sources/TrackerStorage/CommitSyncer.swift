@@ -11,6 +11,13 @@ public protocol SeparatelySyncedSink: BlockingEventSink {
     func appendCommitted(_ events: [Event]) throws(StorageError)
     /// Makes every append that returned before this call durable.
     func syncCommitted() throws(StorageError)
+    /// Work that follows a commit but need not be durable before its events are answered (the
+    /// SQLite store's rollups): the commit thread runs it while the sync thread fsyncs.
+    func finishCommitted() throws(StorageError)
+}
+
+extension SeparatelySyncedSink {
+    public func finishCommitted() throws(StorageError) {}
 }
 
 /// The ingest queue's second thread, for sinks that sync apart from committing: it takes every

@@ -180,6 +180,9 @@ public final class IngestQueue: Service, @unchecked Sendable {
             locked { statistics.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
             if case .success = result, let separatelySynced {
                 separatelySynced.syncer.enqueue(batch)
+                do { try separatelySynced.sink.finishCommitted() } catch {
+                    logger.error("after the commit of \(events.count) events: \(error)")
+                }
             } else {
                 Self.complete(batch, with: result)
             }

@@ -34,6 +34,9 @@ import TrackerTesting
         let database = (data as NSString).appendingPathComponent("tracker.sqlite")
         #expect(try Shell.run("sqlite3", [database, "PRAGMA integrity_check"]).trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
         #expect(try HTTPTestClient(port: second.port).get("/health").status == 200)
+        // The rollups, written after their events, count every stored event once after the restart.
+        let rolled = try Shell.run("sqlite3", [database, "SELECT sum(events) FROM daily_events WHERE ename = 'burst'"])
+        #expect(Int(rolled.trimmingCharacters(in: .whitespacesAndNewlines)) == rows.count)
     }
 
     /// SIGTERM: the process stops accepting, answers or refuses what is in flight, commits

@@ -176,6 +176,59 @@ import TrackerTesting
         #expect(try query(path, "SELECT count(*) FROM daily_visitors") == ["2"])
     }
 
+    /// The rollups are written after their events, in a transaction of their own (while the
+    /// ingest queue fsyncs the events): events committed without their rollups, as after a crash
+    /// between the two, get them when the store is next opened, and only once.
+    @Test func rollupsMissingAfterACrashAreMadeAtTheNextOpen() throws {
+        let directory = TemporaryDirectory("sqlite-rollup-crash")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let all = (1...40).map { EventBuilder.event($0, at: Double($0), vid: "v\($0 % 5)", sid: "s\($0 % 9)") }
+        do {
+            let store = try SQLiteEventStore(path: path)
+            try store.appendCommitted(Array(all[..<25]))
+            try store.finishCommitted()
+            // The second batch's rollups are held, never written: the process dies here.
+            try store.appendCommitted(Array(all[25...]))
+            try store.syncCommitted()
+            #expect(try query(path, "SELECT count(*) FROM events") == ["40"])
+            #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["25"])
+        }
+        func expectRolledUpOnce() throws {
+            #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["40"])
+            #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY 1") == ["v0:8", "v1:8", "v2:8", "v3:8", "v4:8"])
+            #expect(try query(path, "SELECT sum(events) FROM sessions") == ["40"])
+            #expect(try query(path, "SELECT last_seq FROM rollup_cursor") == ["40"])
+        }
+        _ = try SQLiteEventStore(path: path)
+        try expectRolledUpOnce()
+        _ = try SQLiteEventStore(path: path)
+        try expectRolledUpOnce()
+    }
+
+    /// A rollup write that fails leaves its events stored; the next write makes the rollups of
+    /// every event past the cursor, so none is lost or counted twice.
+    @Test func aFailedRollupWriteIsCaughtUpByTheNext() throws {
+        let directory = TemporaryDirectory("sqlite-rollup-failure")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let store = try SQLiteEventStore(path: path)
+        let all = (1...30).map { EventBuilder.event($0, at: Double($0), vid: "v\($0 % 4)", sid: "s\($0 % 4)") }
+        try store.appendCommitted(Array(all[..<10]))
+        try store.finishCommitted()
+        _ = try query(path, "CREATE TRIGGER refuse BEFORE UPDATE ON rollup_cursor BEGIN SELECT RAISE(ABORT, 'injected'); END")
+        try store.appendCommitted(Array(all[10..<20]))
+        #expect(throws: StorageError.self) { try store.finishCommitted() }
+        #expect(try query(path, "SELECT count(*) FROM events") == ["20"])
+        #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["10"])
+        _ = try query(path, "DROP TRIGGER refuse")
+        try store.appendCommitted(Array(all[20...]))
+        try store.finishCommitted()
+        #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["30"])
+        #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY 1") == ["v0:7", "v1:8", "v2:8", "v3:7"])
+        #expect(try query(path, "SELECT last_seq FROM rollup_cursor") == ["30"])
+    }
+
     /// Batches are written several rows per statement (chunks of 16, 4 and 1): a chunk in which
     /// some rows are replays, or the same eid twice, still counts each new event once, in the
     /// events table and in every rollup, checked against counts made from the distinct events.

@@ -1,0 +1,101 @@
+import TrackerCore
+import TrackerStorage
+
+/// The rollups of the events last committed, written in a transaction of their own after the
+/// events' one: the ingest queue writes them while the events' log is being fsynced
+/// (`SQLiteEventStore.finishCommitted`), when the core would otherwise wait for the disk with
+/// every request of the batch. In the events' transaction they were on the path of every answer:
+/// a pixel from a new visitor adds three rollup rows (visitor, session, visitor of the day), a
+/// third of the commit thread's work. `rollup_cursor` says up to which event (seq) the rollups are
+/// written; the events past it (committed just before a crash, or when a rollup write failed)
+/// are read back and rolled up at the next start or the next write. Used only on the writer's
+/// queue.
+final class DeferredRollups: @unchecked Sendable {
+    private var held: (batch: RollupBatch, lastSeq: Int64)?
+    /// A write failed: the rollups are made from the events past the cursor instead.
+    private(set) var behind = false
+    /// Events read back per transaction when catching up.
+    static let catchUpChunk = 2000
+
+    /// The rollups of a batch whose events are committed, up to `lastSeq`.
+    func hold(_ batch: RollupBatch, lastSeq: Int64) {
+        guard !behind else { return }
+        held = (batch, lastSeq)
+    }
+
+    var isHolding: Bool { held != nil }
+
+    /// Writes what is held, or catches up from the events when behind.
+    func write(_ connection: SQLiteConnection, _ statements: WriterStatements) throws(StorageError) {
+        if behind { return try catchUp(connection, statements) }
+        guard let (batch, lastSeq) = held else { return }
+        held = nil
+        do {
+            try Self.transaction(connection) { () throws(StorageError) in
+                try SQLiteRollupWriter.write(batch, statements)
+                try Self.setCursor(lastSeq, statements)
+            }
+        } catch {
+            behind = true
+            throw error
+        }
+    }
+
+    /// Rolls up every event past the cursor, a chunk per transaction.
+    func catchUp(_ connection: SQLiteConnection, _ statements: WriterStatements) throws(StorageError) {
+        held = nil
+        behind = true
+        while true {
+            let cursor = try Self.cursor(connection)
+            let select = try connection.prepare(
+                "SELECT \(EventRowMapping.selectList), seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            select.bind(1, cursor)
+            select.bind(2, Int64(Self.catchUpChunk))
+            var events: [Event] = []
+            var lastSeq = cursor
+            while try select.step() {
+                events.append(EventRowMapping.read(select))
+                lastSeq = select.int64(Int32(EventRowMapping.columns.count)) ?? lastSeq
+            }
+            guard !events.isEmpty else { break }
+            var batch = RollupBatch(over: events)
+            for index in events.indices { batch.add(at: index) }
+            try Self.transaction(connection) { () throws(StorageError) in
+                try SQLiteRollupWriter.write(batch, statements)
+                try Self.setCursor(lastSeq, statements)
+            }
+        }
+        behind = false
+    }
+
+    static func cursor(_ connection: SQLiteConnection) throws(StorageError) -> Int64 {
+        let statement = try connection.prepare("SELECT last_seq FROM rollup_cursor WHERE id = 1")
+        return try statement.step() ? statement.int64(0) ?? 0 : 0
+    }
+
+    static func setCursor(_ seq: Int64, _ statements: WriterStatements) throws(StorageError) {
+        let statement = statements.setRollupCursor
+        defer { statement.reset() }
+        statement.bind(1, seq)
+        _ = try statement.step()
+    }
+
+    /// The last event's seq, read inside the events' transaction (the writer is the only one
+    /// that inserts events).
+    static func lastSeq(_ statements: WriterStatements) throws(StorageError) -> Int64 {
+        let statement = statements.lastSeq
+        defer { statement.reset() }
+        return try statement.step() ? statement.int64(0) ?? 0 : 0
+    }
+
+    static func transaction(_ connection: SQLiteConnection, _ body: () throws(StorageError) -> Void) throws(StorageError) {
+        try connection.execute("BEGIN IMMEDIATE")
+        do throws(StorageError) {
+            try body()
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
