@@ -11,16 +11,17 @@ import TrackerStorage
 /// are read back and rolled up at the next start or the next write. Used only on the writer's
 /// queue.
 final class DeferredRollups: @unchecked Sendable {
-    private var held: (batch: RollupBatch, lastSeq: Int64)?
+    private var held: (events: [Event], inserted: [Int], lastSeq: Int64)?
     /// A write failed: the rollups are made from the events past the cursor instead.
     private(set) var behind = false
     /// Events read back per transaction when catching up.
     static let catchUpChunk = 2000
 
-    /// The rollups of a batch whose events are committed, up to `lastSeq`.
-    func hold(_ batch: RollupBatch, lastSeq: Int64) {
+    /// The rollups of a batch whose events are committed, up to `lastSeq`: those at the places
+    /// `inserted` (not replays). Even the batch's `RollupBatch` is made later, with the rest.
+    func hold(_ events: [Event], inserted: [Int], lastSeq: Int64) {
         guard !behind else { return }
-        held = (batch, lastSeq)
+        held = (events, inserted, lastSeq)
     }
 
     var isHolding: Bool { held != nil }
@@ -28,8 +29,10 @@ final class DeferredRollups: @unchecked Sendable {
     /// Writes what is held, or catches up from the events when behind.
     func write(_ connection: SQLiteConnection, _ statements: WriterStatements) throws(StorageError) {
         if behind { return try catchUp(connection, statements) }
-        guard let (batch, lastSeq) = held else { return }
+        guard let (events, inserted, lastSeq) = held else { return }
         held = nil
+        var batch = RollupBatch(over: events)
+        for index in inserted { batch.add(at: index) }
         do {
             try Self.transaction(connection) { () throws(StorageError) in
                 try SQLiteRollupWriter.write(batch, statements)

@@ -135,17 +135,19 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
         if deferred.isHolding || deferred.behind { try? deferred.write(connection, statements) }
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
-            var rollups = RollupBatch(over: events)
+            // The places of the events really inserted: only they count in the rollups (a
+            // replayed one, same eid, is counted once).
+            var inserted: [Int] = []
+            inserted.reserveCapacity(events.count)
             let text = statements.text
-            func counted(_ chunk: ArraySlice<Event>, _ inserted: Int) throws(StorageError) {
-                // Only inserted events count in the rollups: a replayed one (same eid) is counted once.
+            func counted(_ chunk: ArraySlice<Event>, _ count: Int) throws(StorageError) {
                 // A chunk is a slice of `events`: its indices are the events' places in the batch.
-                if inserted == chunk.count {
-                    for index in chunk.indices { rollups.add(at: index) }
-                } else if inserted > 0 {
+                if count == chunk.count {
+                    inserted.append(contentsOf: chunk.indices)
+                } else if count > 0 {
                     // A chunk may hold an eid twice: only its first row was inserted.
-                    var new = try Self.lastInsertedIDs(inserted, connection: connection)
-                    for index in chunk.indices where new.remove(chunk[index].eid) != nil { rollups.add(at: index) }
+                    var new = try Self.lastInsertedIDs(count, connection: connection)
+                    for index in chunk.indices where new.remove(chunk[index].eid) != nil { inserted.append(index) }
                 }
             }
             if let runs = try shapedRuns(events, connection: connection, statements: statements) {
@@ -161,7 +163,7 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
             }
             let lastSeq = try DeferredRollups.lastSeq(statements)
             try connection.execute("COMMIT")
-            deferred.hold(rollups, lastSeq: lastSeq)
+            deferred.hold(events, inserted: inserted, lastSeq: lastSeq)
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
