@@ -180,9 +180,11 @@ public final class IngestQueue: Service, @unchecked Sendable {
             locked { statistics.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
             if case .success = result, let separatelySynced {
                 separatelySynced.syncer.enqueue(batch)
+                let finishing = ContinuousClock.now
                 do { try separatelySynced.sink.finishCommitted() } catch {
                     logger.error("after the commit of \(events.count) events: \(error)")
                 }
+                slow.note("commit", "the work after a commit of \(events.count) events", took: ContinuousClock.now - finishing)
             } else {
                 Self.complete(batch, with: result)
             }
