@@ -43,7 +43,8 @@ struct PlainRequestParser {
         case other
     }
 
-    func scan(_ bytes: UnsafeRawBufferPointer) -> Scan {
+    /// `texts`: the calling thread's recent header texts, to reuse (`HeaderTexts`).
+    func scan(_ bytes: UnsafeRawBufferPointer, texts: HeaderTexts? = nil) -> Scan {
         let headEnd: Int
         switch Self.headState(bytes) {
         case .end(let end): headEnd = end
@@ -86,7 +87,10 @@ struct PlainRequestParser {
             listSize += size
             guard size + margin < limits.maxHeaderFieldSize, listSize + margin < limits.maxHeaderListSize,
                   fields.count + 1 < limits.maxHeaderFieldCount else { return .other }
+            var keepsValue = true
             switch Self.special(bytes, position..<colon) {
+            case .cookie:
+                keepsValue = false
             case .contentLength:
                 guard contentLength == nil, valueEnd > valueStart, valueEnd - valueStart <= 15,
                       (valueStart..<valueEnd).allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }) else { return .other }
@@ -96,7 +100,13 @@ struct PlainRequestParser {
             case .other:
                 break
             }
-            fields.append((Self.text(bytes, position..<colon), Self.text(bytes, valueStart..<valueEnd)))
+            if let texts {
+                let line = fields.count
+                fields.append((texts.name(bytes, position..<colon, line: line),
+                               keepsValue ? texts.value(bytes, valueStart..<valueEnd, line: line) : Self.text(bytes, valueStart..<valueEnd)))
+            } else {
+                fields.append((Self.text(bytes, position..<colon), Self.text(bytes, valueStart..<valueEnd)))
+            }
             position = end + 2
         }
         let bodyLength = contentLength ?? 0
@@ -219,9 +229,10 @@ struct PlainRequestParser {
         }
     }
 
-    enum Special { case contentLength, deferred, other }
+    enum Special { case contentLength, deferred, cookie, other }
 
-    /// The headers that change how a request is framed or handled, told apart by length first.
+    /// The headers that change how a request is framed or handled, told apart by length first,
+    /// and `Cookie`, whose values are not kept for reuse (`HeaderTexts`).
     /// (`Connection: upgrade` alone switches nothing: NIO's parser upgrades only with an
     /// `Upgrade` header too, which is deferred.)
     static func special(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> Special {
@@ -231,6 +242,7 @@ struct PlainRequestParser {
         }
         switch name.count {
         case 14 where named("content-length"): return .contentLength
+        case 6 where named("cookie"): return .cookie
         case 17 where named("transfer-encoding"), 7 where named("upgrade"), 6 where named("expect"), 7 where named("trailer"):
             return .deferred
         default: return .other

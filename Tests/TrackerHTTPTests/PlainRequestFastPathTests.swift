@@ -193,4 +193,29 @@ import Testing
             return
         }
     }
+
+    /// Reused header texts (`HeaderTexts`) give the same heads as new ones, whatever the earlier
+    /// requests on the same lines held: random values of a few lengths, so that lines often
+    /// hold another text of the same length, or a prefix of it.
+    @Test func reusedHeaderTextsReadAsNewOnes() {
+        let parser = PlainRequestParser(limits: NIOHTTPDecoderLimitConfiguration())
+        let texts = HeaderTexts()
+        let values = ["Mozilla/5.0 (X11; Linux x86_64) Chrome/131", "Mozilla/5.0 (X11; Linux x86_64) Chrome/132",
+                      "Mozilla/5.0 (X11; Linux x86_64)", "text/plain;charset=UTF-8", "text/plain;charset=utf-8", "short",
+                      "vid=3d0be300-cbd2-11e8-aa59-ffd128a54d91", "vid=3d0be300-cbd2-11e8-aa59-ffd128a54d92"]
+        let names = ["User-Agent", "Content-Type", "Cookie", "x-a-rather-long-header-name", "x-a-rather-long-header-namf"]
+        for _ in 0..<2000 {
+            var request = "POST /tr/v1/ HTTP/1.1\r\nHost: a.example\r\n"
+            for _ in 0..<Int.random(in: 0...6) { request += "\(names.randomElement()!): \(values.randomElement()!)\r\n" }
+            request += "Content-Length: 0\r\n\r\n"
+            let bytes = Array(request.utf8)
+            let (plain, reused) = bytes.withUnsafeBytes { (parser.request(in: $0), parser.scan($0, texts: texts)) }
+            guard case .request(let withTexts) = reused, let plain else {
+                Issue.record("not taken: \(request)")
+                continue
+            }
+            #expect(withTexts.head == plain.head, "\(request)")
+            #expect(Array(withTexts.head.headers.map(\.value)) == Array(plain.head.headers.map(\.value)), "\(request)")
+        }
+    }
 }

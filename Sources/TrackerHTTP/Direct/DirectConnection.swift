@@ -114,7 +114,7 @@ final class DirectConnection: @unchecked Sendable {
                 end = 0
                 break
             }
-            let scan = serving.parser.scan(UnsafeRawBufferPointer(start: input + start, count: end - start))
+            let scan = serving.parser.scan(UnsafeRawBufferPointer(start: input + start, count: end - start), texts: lane.headerTexts)
             switch scan {
             case .request(let parsed):
                 guard parsed.bodyLength <= serving.maxBodyBytes else { return handOff() }

@@ -39,6 +39,8 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
     let name: String
     /// The one allocator for answers' buffers (NIO's is a struct of function pointers).
     let allocator = ByteBufferAllocator()
+    /// Header texts its connections' requests repeat, reused (used on the lane's thread only).
+    let headerTexts = HeaderTexts()
 
     init(serving: DirectServing, listenFD: Int32, loop: any EventLoop, name: String, onExit: @escaping @Sendable () -> Void) throws {
         self.name = name
