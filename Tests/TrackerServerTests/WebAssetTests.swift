@@ -4,18 +4,7 @@ import TrackerHTTP
 import TrackerTesting
 
 /// The browser tracker and the generator pages, as the server sends them.
-@Suite(.serialized) struct WebAssetTests {
-    /// The server is stopped (awaited) whether the body passed or threw.
-    func withServer(_ body: (RunningServer) async throws -> Void) async throws {
-        let server = try await RunningServer.start()
-        do {
-            try await body(server)
-        } catch {
-            try await server.stop()
-            throw error
-        }
-        try await server.stop()
-    }
+@Suite(.serialized) struct WebAssetTests: TrackingServerSuite {
 
     @Test func theTrackerIsSmallVersionedAndCachedForever() async throws {
         try await withServer { server in
