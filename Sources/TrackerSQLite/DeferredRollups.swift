@@ -11,33 +11,40 @@ import TrackerStorage
 /// are read back and rolled up at the next start or the next write. Used only on the writer's
 /// queue.
 final class DeferredRollups: @unchecked Sendable {
-    private var held: (events: [Event], inserted: [Int], lastSeq: Int64)?
+    /// A committed batch: its events, the places of those inserted (not replays), and the seqs
+    /// they took, `after` (the last seq before them) through `through`.
+    private var held: (events: [Event], inserted: [Int], after: Int64, through: Int64)?
     /// A write failed: the rollups are made from the events past the cursor instead.
     private(set) var behind = false
     /// Events read back per transaction when catching up.
     static let catchUpChunk = 2000
 
-    /// The rollups of a batch whose events are committed, up to `lastSeq`: those at the places
-    /// `inserted` (not replays). Even the batch's `RollupBatch` is made later, with the rest.
-    func hold(_ events: [Event], inserted: [Int], lastSeq: Int64) {
+    /// The rollups of a batch whose events are committed. Even its `RollupBatch` is made later.
+    func hold(_ events: [Event], inserted: [Int], after: Int64, through: Int64) {
         guard !behind else { return }
-        held = (events, inserted, lastSeq)
+        held = (events, inserted, after, through)
     }
 
     var isHolding: Bool { held != nil }
 
-    /// Writes what is held, or catches up from the events when behind.
+    /// Writes what is held, or catches up from the events when behind. The cursor is read under
+    /// the write lock: when it is not where the held batch starts (another process opened the
+    /// store and caught up, `tracker export` on a running server's data), the batch is not
+    /// written as held but made from the events past the cursor, so none is counted twice.
     func write(_ connection: SQLiteConnection, _ statements: WriterStatements) throws(StorageError) {
         if behind { return try catchUp(connection, statements) }
-        guard let (events, inserted, lastSeq) = held else { return }
+        guard let (events, inserted, after, through) = held else { return }
         held = nil
-        var batch = RollupBatch(over: events)
-        for index in inserted { batch.add(at: index) }
         do {
-            try Self.transaction(connection) { () throws(StorageError) in
+            let caughtUp = try Self.transaction(connection) { () throws(StorageError) -> Bool in
+                guard try Self.cursor(statements) == after else { return false }
+                var batch = RollupBatch(over: events)
+                for index in inserted { batch.add(at: index) }
                 try SQLiteRollupWriter.write(batch, statements)
-                try Self.setCursor(lastSeq, statements)
+                try Self.setCursor(through, statements)
+                return true
             }
+            if !caughtUp { try catchUp(connection, statements) }
         } catch {
             behind = true
             throw error
@@ -48,8 +55,8 @@ final class DeferredRollups: @unchecked Sendable {
     func catchUp(_ connection: SQLiteConnection, _ statements: WriterStatements) throws(StorageError) {
         held = nil
         behind = true
-        while true {
-            let cursor = try Self.cursor(connection)
+        while try Self.transaction(connection, { () throws(StorageError) -> Bool in
+            let cursor = try Self.cursor(statements)
             let select = try connection.prepare(
                 "SELECT \(EventRowMapping.selectList), seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
             select.bind(1, cursor)
@@ -60,19 +67,19 @@ final class DeferredRollups: @unchecked Sendable {
                 events.append(EventRowMapping.read(select))
                 lastSeq = select.int64(Int32(EventRowMapping.columns.count)) ?? lastSeq
             }
-            guard !events.isEmpty else { break }
+            guard !events.isEmpty else { return false }
             var batch = RollupBatch(over: events)
             for index in events.indices { batch.add(at: index) }
-            try Self.transaction(connection) { () throws(StorageError) in
-                try SQLiteRollupWriter.write(batch, statements)
-                try Self.setCursor(lastSeq, statements)
-            }
-        }
+            try SQLiteRollupWriter.write(batch, statements)
+            try Self.setCursor(lastSeq, statements)
+            return true
+        }) {}
         behind = false
     }
 
-    static func cursor(_ connection: SQLiteConnection) throws(StorageError) -> Int64 {
-        let statement = try connection.prepare("SELECT last_seq FROM rollup_cursor WHERE id = 1")
+    static func cursor(_ statements: WriterStatements) throws(StorageError) -> Int64 {
+        let statement = statements.rollupCursor
+        defer { statement.reset() }
         return try statement.step() ? statement.int64(0) ?? 0 : 0
     }
 
@@ -91,11 +98,12 @@ final class DeferredRollups: @unchecked Sendable {
         return try statement.step() ? statement.int64(0) ?? 0 : 0
     }
 
-    static func transaction(_ connection: SQLiteConnection, _ body: () throws(StorageError) -> Void) throws(StorageError) {
+    static func transaction<T>(_ connection: SQLiteConnection, _ body: () throws(StorageError) -> T) throws(StorageError) -> T {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
-            try body()
+            let result = try body()
             try connection.execute("COMMIT")
+            return result
         } catch {
             try? connection.execute("ROLLBACK")
             throw error

@@ -135,6 +135,7 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
         if deferred.isHolding || deferred.behind { try? deferred.write(connection, statements) }
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
+            let seqBefore = try DeferredRollups.lastSeq(statements)
             // The places of the events really inserted: only they count in the rollups (a
             // replayed one, same eid, is counted once).
             var inserted: [Int] = []
@@ -163,7 +164,7 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
             }
             let lastSeq = try DeferredRollups.lastSeq(statements)
             try connection.execute("COMMIT")
-            deferred.hold(events, inserted: inserted, lastSeq: lastSeq)
+            deferred.hold(events, inserted: inserted, after: seqBefore, through: lastSeq)
         } catch {
             try? connection.execute("ROLLBACK")
             throw error

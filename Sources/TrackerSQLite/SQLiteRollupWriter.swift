@@ -11,6 +11,7 @@ final class WriterStatements: @unchecked Sendable {
     let session: RowChunks
     let dailyEvents: RowChunks
     let dailyVisitor: RowChunks
+    let rollupCursor: SQLiteStatement
     let setRollupCursor: SQLiteStatement
     let lastSeq: SQLiteStatement
 
@@ -36,6 +37,7 @@ final class WriterStatements: @unchecked Sendable {
         session = try RowChunks(connection, head: SQLiteRollupWriter.sessionHead, width: 12, tail: SQLiteRollupWriter.sessionTail)
         dailyEvents = try RowChunks(connection, head: SQLiteRollupWriter.dailyEventsHead, width: 4, tail: SQLiteRollupWriter.dailyEventsTail)
         dailyVisitor = try RowChunks(connection, head: SQLiteRollupWriter.dailyVisitorHead, width: 3)
+        rollupCursor = try connection.prepare("SELECT last_seq FROM rollup_cursor WHERE id = 1", persistent: true)
         setRollupCursor = try connection.prepare("UPDATE rollup_cursor SET last_seq = ? WHERE id = 1", persistent: true)
         lastSeq = try connection.prepare("SELECT coalesce(max(seq), 0) FROM events", persistent: true)
     }

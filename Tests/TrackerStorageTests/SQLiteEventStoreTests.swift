@@ -206,6 +206,30 @@ import TrackerTesting
         try expectRolledUpOnce()
     }
 
+    /// Two stores on one file (`tracker export` opens the data of a running server): whichever
+    /// writes the rollups of events another one committed, every event is counted once, since
+    /// each checks the cursor under the write lock before writing what it holds.
+    @Test func twoStoresOnOneFileCountEachEventOnce() throws {
+        let directory = TemporaryDirectory("sqlite-rollup-two-stores")
+        defer { directory.remove() }
+        let path = directory.file("tracker.sqlite")
+        let all = (1...30).map { EventBuilder.event($0, at: Double($0), vid: "v\($0 % 3)", sid: "s\($0 % 3)") }
+        let first = try SQLiteEventStore(path: path)
+        try first.appendCommitted(Array(all[..<10]))
+        // Opened while the first holds its batch's rollups: it rolls those events up itself.
+        let second = try SQLiteEventStore(path: path)
+        #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["10"])
+        try first.finishCommitted()
+        try second.appendCommitted(Array(all[10..<20]))
+        try first.appendCommitted(Array(all[20...]))
+        try first.finishCommitted()
+        try second.finishCommitted()
+        #expect(try query(path, "SELECT sum(events) FROM daily_events") == ["30"])
+        #expect(try query(path, "SELECT vid || ':' || events FROM visitors ORDER BY 1") == ["v0:10", "v1:10", "v2:10"])
+        #expect(try query(path, "SELECT count(*) FROM daily_visitors") == ["3"])
+        #expect(try query(path, "SELECT last_seq FROM rollup_cursor") == ["30"])
+    }
+
     /// A rollup write that fails leaves its events stored; the next write makes the rollups of
     /// every event past the cursor, so none is lost or counted twice.
     @Test func aFailedRollupWriteIsCaughtUpByTheNext() throws {
