@@ -62,12 +62,6 @@ public struct ParamMap<Value: Sendable & Equatable>: Sendable, Equatable, Random
     public var keys: [String] { entries.map(\.key) }
     public var values: [Value] { entries.map(\.value) }
 
-    public func mapValues<T>(_ transform: (Value) throws -> T) rethrows -> ParamMap<T> {
-        var mapped = ParamMap<T>()
-        mapped.entries = try entries.map { .init(key: $0.key, value: try transform($0.value)) }
-        return mapped
-    }
-
     /// As a dictionary, for the code that needs one (the spool's JSON object).
     public var dictionary: [String: Value] {
         Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })

@@ -15,7 +15,7 @@ final class DeferredRollups: @unchecked Sendable {
     /// they took, `after` (the last seq before them) through `through`.
     private var held: (events: [Event], inserted: [Int], after: Int64, through: Int64)?
     /// A write failed: the rollups are made from the events past the cursor instead.
-    private(set) var behind = false
+    private var behind = false
     /// Events read back per transaction when catching up.
     static let catchUpChunk = 2000
 
@@ -24,8 +24,6 @@ final class DeferredRollups: @unchecked Sendable {
         guard !behind else { return }
         held = (events, inserted, after, through)
     }
-
-    var isHolding: Bool { held != nil }
 
     /// Writes what is held, or catches up from the events when behind. The cursor is read under
     /// the write lock: when it is not where the held batch starts (another process opened the
@@ -90,8 +88,7 @@ final class DeferredRollups: @unchecked Sendable {
         _ = try statement.step()
     }
 
-    /// The last event's seq, read inside the events' transaction (the writer is the only one
-    /// that inserts events).
+    /// The last event's seq, read inside the events' transaction, before its inserts.
     static func lastSeq(_ statements: WriterStatements) throws(StorageError) -> Int64 {
         let statement = statements.lastSeq
         defer { statement.reset() }

@@ -132,7 +132,7 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
     /// still go in, and their rollups are made from them later.
     static func insert(_ events: [Event], connection: SQLiteConnection, statements: WriterStatements,
                        rollups deferred: DeferredRollups) throws(StorageError) {
-        if deferred.isHolding || deferred.behind { try? deferred.write(connection, statements) }
+        try? deferred.write(connection, statements)
         try connection.execute("BEGIN IMMEDIATE")
         do throws(StorageError) {
             let seqBefore = try DeferredRollups.lastSeq(statements)
@@ -162,9 +162,9 @@ public final class SQLiteEventStore: EventStore, SeparatelySyncedSink {
                     EventRowMapping.bind(event, to: statement, text: text, offset: at)
                 }, done: counted)
             }
-            let lastSeq = try DeferredRollups.lastSeq(statements)
             try connection.execute("COMMIT")
-            deferred.hold(events, inserted: inserted, after: seqBefore, through: lastSeq)
+            // New rows take the seqs after the highest one, in turn (the writer holds the lock).
+            deferred.hold(events, inserted: inserted, after: seqBefore, through: seqBefore + Int64(inserted.count))
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
