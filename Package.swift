@@ -82,6 +82,7 @@ let package = Package(
             name: "TrackerStorage",
             dependencies: [
                 "TrackerCore",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where a tracking request's CPU goes: each of tracker's threads' CPU per request (from /proc;
 # the request thread (tracker-http-N, a direct lane; NIO's event loop with DirectHTTP off), the
-# commit thread, the fsync thread, the checkpointer), for one or more builds
+# commit thread (tracker-ingest), the fsync thread (tracker-sync), the checkpointer (a Dispatch
+# worker)), for one or more builds
 # run in turn. This machine's rates vary by 10-20 % from run to run: alternate the builds, use
 # several rounds and compare medians. Threads at nice 19 are the storage threads (StorageNice).
 # "core busy": the rate times the CPU per request; below 100 % the core idled, every connection

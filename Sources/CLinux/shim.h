@@ -18,6 +18,11 @@ static inline void clinux_name_thread(const char *name) {
     prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
 
+// The calling thread's name into `name`, which holds 16 bytes.
+static inline int clinux_thread_name(char *name) {
+    return prctl(PR_GET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
 #include <linux/stat.h>
 #include <fcntl.h>
 

@@ -45,13 +45,12 @@ final class CommitSyncer: @unchecked Sendable {
 
     /// Starts the thread (with the queue's commit thread, so that a queue never run holds none).
     func start() {
-        let thread = Thread { [self] in
+        Thread { [self] in
+            ThreadName.setCurrent("tracker-sync")
             ThreadPriority.lowerCurrentThread(by: nice)
             loop()
             stopped.signal()
-        }
-        thread.name = "tracker-sync"
-        thread.start()
+        }.start()
     }
 
     /// A batch whose commit returned: answered after the next fsync.

@@ -143,12 +143,11 @@ public final class IngestQueue: Service, @unchecked Sendable {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let thread = Thread { [self] in
+                    Thread { [self] in
+                        ThreadName.setCurrent("tracker-ingest")
                         commitLoop()
                         continuation.resume()
-                    }
-                    thread.name = "tracker-ingest"
-                    thread.start()
+                    }.start()
                 }
             } onGracefulShutdown: {
                 self.close()

@@ -134,6 +134,8 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
     let held = Atomic<Bool>(false)
     /// The nice values of the threads that committed and synced, last seen.
     let nices = Mutex<(commit: Int32?, sync: Int32?)>((nil, nil))
+    /// Their names, last seen.
+    let names = Mutex<(commit: String?, sync: String?)>((nil, nil))
     var syncsSeparately: Bool { true }
 
     func append(_ events: [Event]) async throws(StorageError) { try appendBlocking(events) }
@@ -152,11 +154,13 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
         }
         done.wait()
         nices.withLock { $0.commit = ThreadPriority.currentNice }
+        names.withLock { $0.commit = ThreadName.current }
         steps.withLock { steps in steps.append(.commit(steps.filter { if case .commit = $0 { true } else { false } }.count + 1)) }
     }
 
     func syncCommitted() throws(StorageError) {
         nices.withLock { $0.sync = ThreadPriority.currentNice }
+        names.withLock { $0.sync = ThreadName.current }
         steps.withLock { steps in
             steps.append(.syncStarted(afterCommits: steps.filter { if case .commit = $0 { true } else { false } }.count))
         }
@@ -242,6 +246,32 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
         #expect(ThreadPriority.currentNice == base, "lowered a thread that is not the queue's")
         queue.close()
         try await runner.value
+    }
+
+    /// `top -H` and `perf` tell the two storage threads apart, and from the Dispatch workers.
+    @Test func theCommitAndSyncThreadsAreNamed() async throws {
+        #if os(Linux)
+        let sink = SyncedRecordingSink()
+        let queue = IngestQueue(sink: sink, sinkName: "test")
+        let runner = Task { try await queue.run() }
+        try await queue.submit([EventBuilder.event(1)])
+        let names = sink.names.withLock { $0 }
+        #expect(names.commit == "tracker-ingest")
+        #expect(names.sync == "tracker-sync")
+        queue.close()
+        try await runner.value
+        #endif
+    }
+
+    @Test func aLongThreadNameIsCutToTheKernelsFifteenBytes() async throws {
+        #if os(Linux)
+        let name = await Task.detached {
+            ThreadName.setCurrent("tracker-a-name-longer-than-fifteen")
+            defer { ThreadName.setCurrent("test-worker") }
+            return ThreadName.current
+        }.value
+        #expect(name == "tracker-a-name-")
+        #endif
     }
 
     @Test func closingSyncsAndAnswersEverythingBeforeRunReturns() async throws {

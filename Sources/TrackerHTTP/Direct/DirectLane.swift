@@ -79,7 +79,7 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
 
     func run() {
         thread = pthread_self()
-        clinux_name_thread(name)
+        ThreadName.setCurrent(name)
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer {
