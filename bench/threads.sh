@@ -4,9 +4,9 @@
 # commit thread (tracker-ingest), the fsync thread (tracker-sync), the checkpointer (a Dispatch
 # worker)), for one or more builds
 # run in turn. This machine's rates vary by 10-20 % from run to run: alternate the builds, use
-# several rounds and compare medians. Threads at nice 19 are the storage threads (StorageNice).
+# several rounds and compare medians. The commit thread runs at nice 19 (StorageNice).
 # "core busy": the rate times the CPU per request; below 100 % the core idled, every connection
-# waiting for the same fsync (docs/storage.md). "log": the bytes the storage threads wrote per
+# waiting for the same fsync (docs/storage.md). "log": the bytes the commit thread wrote per
 # request, the write-ahead log (pages a commit rewrote count again: Sources/SQLite3/README.md).
 # "rss": tracker's resident memory once the run is over (every pixel is a new visitor).
 #
@@ -35,7 +35,7 @@ for round in $(seq "$ROUNDS"); do
     rss=$(awk '/^VmRSS/ {print int($2 / 1024)}' /proc/"$TRACKER_PID"/status)
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     rate=$(echo "$out" | awk '/Requests\/sec/ {print int($2)}')
-    # "log": what the storage threads (the ones at nice 19) wrote per request, the write-ahead log.
+    # "log": what the threads at nice 19 (the commit thread) wrote per request, the write-ahead log.
     join <(echo "$before") <(echo "$after") | awk -v n="$n" -v r="$rate" -v b="$(basename "$bin")" -v round="$round" -v rss="$rss" '
       { d = $6 - $3; total += d; if (d * 10000 / n >= 0.3) parts = parts sprintf(" %s %.1f", $2, d * 10000 / n)
         if ($2 ~ /\/n19$/) log_bytes += $7 - $4 }

@@ -29,7 +29,7 @@ public struct TrackerConfiguration: Sendable {
     /// How long the first waiting event may wait for others to share its commit (0: the writer
     /// commits whenever it gets to run; see `storageNice`).
     public var commitDelaySeconds = 0.0
-    /// How far below the event loops the commit and fsync threads run (nice steps, 0–19).
+    /// How far below the event loops the commit thread runs (nice steps, 0–19).
     public var storageNice = 19
     /// Plain HTTP/1 listeners served by direct lanes (epoll threads below NIO) for the requests
     /// answered from memory; false: by NIO alone.

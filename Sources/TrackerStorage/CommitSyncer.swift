@@ -25,11 +25,16 @@ extension SeparatelySyncedSink {
 /// thread already commits the next batch. A batch is answered only after an fsync that began
 /// after its commit returned, so what is acknowledged is durable, as before; the difference is
 /// that the writer no longer sits idle for the length of each fsync.
+///
+/// The thread keeps the priority of the one that started the queue (the event loops'), where the
+/// commit thread runs below it (`StorageNice`): it does next to nothing but wait for the disk,
+/// and when the fsync returns, the answers of a whole batch wait for it. Below the loops, it then
+/// waited for its turn behind the commit thread's rollups, which run during the fsync at the same
+/// low priority: at the loops' priority it takes the core at once. In six alternated rounds the
+/// pixel went from 41.9–44.8k to 45.2–48.3k requests a second, the JSON POST's median 1 % up.
 final class CommitSyncer: @unchecked Sendable {
     typealias Batch = [IngestQueue.Submission]
     let sync: () -> Result<Void, StorageError>
-    /// The thread's priority below the event loops' (`ThreadPriority`).
-    let nice: Int
     /// Told each fsync's result and how long it took.
     let onResult: (Result<Void, StorageError>, Duration) -> Void
     private let condition = NSCondition()
@@ -37,8 +42,7 @@ final class CommitSyncer: @unchecked Sendable {
     private var finishing = false
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(nice: Int = 0, sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>, Duration) -> Void) {
-        self.nice = nice
+    init(sync: @escaping () -> Result<Void, StorageError>, onResult: @escaping (Result<Void, StorageError>, Duration) -> Void) {
         self.sync = sync
         self.onResult = onResult
     }
@@ -47,7 +51,6 @@ final class CommitSyncer: @unchecked Sendable {
     func start() {
         Thread { [self] in
             ThreadName.setCurrent("tracker-sync")
-            ThreadPriority.lowerCurrentThread(by: nice)
             loop()
             stopped.signal()
         }.start()

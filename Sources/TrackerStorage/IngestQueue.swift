@@ -46,10 +46,11 @@ public final class IngestQueue: Service, @unchecked Sendable {
     let slow: SlowOperations
     /// Failed fsyncs of a separately synced sink, counted on the sync thread.
     let syncFailures: SyncFailures?
-    /// How far below the event loops the commit and sync threads run (`ThreadPriority`).
+    /// How far below the event loops the commit thread runs (`ThreadPriority`; the sync thread
+    /// does not, see `CommitSyncer`).
     let storageNice: Int
     /// Past this many waiting events a submission waits (up to `throttleWait`) for the commit
-    /// thread to take a batch before it returns. With the storage threads below the event loops
+    /// thread to take a batch before it returns. With the commit thread below the event loops
     /// on a shared core, a loop that never idles (more requests than the core can take) would
     /// otherwise leave the writer almost no time: the backlog would grow to the queue's capacity
     /// and everything past it be refused. Waiting hands the core to the writer, so the load is
@@ -71,7 +72,6 @@ public final class IngestQueue: Service, @unchecked Sendable {
         if let synced = sink as? any SeparatelySyncedSink, synced.syncsSeparately {
             let statistics = SyncFailures()
             separatelySynced = (synced, CommitSyncer(
-                nice: storageNice,
                 sync: { Result { () throws(StorageError) in try synced.syncCommitted() } },
                 onResult: { result, elapsed in
                     if case .failure(let error) = result { logger.error("fsync after a commit failed: \(error)") }
@@ -167,7 +167,7 @@ public final class IngestQueue: Service, @unchecked Sendable {
 
     func commitLoop() {
         separatelySynced?.syncer.start()
-        // After starting the sync thread, which would inherit it: that thread lowers its own.
+        // After starting the sync thread, which would inherit it (it keeps the loops' priority).
         ThreadPriority.lowerCurrentThread(by: storageNice)
         while let batch = nextBatch() {
             let events = batch.flatMap(\.events)

@@ -2,9 +2,10 @@
 import Glibc
 #endif
 
-/// The storage threads (commit, fsync) run below the event loops: where they share a core, the
-/// writer then runs when the loops have nothing to do, takes everything they submitted meanwhile
-/// as one batch, and never preempts a loop in the middle of a burst of requests. With a lower
+/// The commit thread runs below the event loops: where they share a core, the writer then runs
+/// when the loops have nothing to do, takes everything they submitted meanwhile as one batch, and
+/// never preempts a loop in the middle of a burst of requests. (The fsync thread does not: it
+/// only waits for the disk, and the answers wait for it, see `CommitSyncer`.) With a lower
 /// priority and no commit delay, a batch is as large as the load makes it and the core does not
 /// idle on a timer (docs/storage.md, "When a batch is committed").
 public enum ThreadPriority {

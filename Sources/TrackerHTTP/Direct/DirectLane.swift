@@ -170,8 +170,9 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
         }
         guard let first = queued else { return task() }
         // Only the first task since the lane last emptied the inbox needs to wake it, after the
-        // unlock: woken under it, the lane (at a higher priority than the storage threads that
-        // bring answers) preempted the writer and then waited for its lock, a futex round trip
+        // unlock: woken under it, the lane preempted the thread that brought the answers (the
+        // sync thread, at the lane's priority, or the commit thread, below it) and then waited
+        // for its lock, a futex round trip
         // that was 3 % of the lane's time. The eventfd stays open as long as the lane exists.
         if first { _ = eventfd_write(wake, 1) }
     }
