@@ -178,12 +178,14 @@ public final class IngestQueue: Service, @unchecked Sendable {
             slow.note("commit", "a commit of \(events.count) events", took: elapsed)
             locked { statistics.record(events: events.count, elapsed: elapsed, failed: (try? result.get()) == nil) }
             if case .success = result, let separatelySynced {
-                separatelySynced.syncer.enqueue(batch)
+                let answered = separatelySynced.syncer.enqueue(batch)
                 let finishing = ContinuousClock.now
                 do { try separatelySynced.sink.finishCommitted() } catch {
                     logger.error("after the commit of \(events.count) events: \(error)")
                 }
                 slow.note("commit", "the work after a commit of \(events.count) events", took: ContinuousClock.now - finishing)
+                // Freed here, after the rollups, while the fsync may still run.
+                withExtendedLifetime(answered) {}
             } else {
                 Self.complete(batch, with: result)
             }
