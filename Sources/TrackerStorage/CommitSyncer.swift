@@ -61,7 +61,9 @@ final class CommitSyncer: @unchecked Sendable {
     /// A batch whose commit returned: answered after the next fsync. Returns the batches answered
     /// since the last call, for the caller to free: freeing a batch (its events, the requests its
     /// answers captured) took this thread 20–40 µs after each fsync, on the core the answers
-    /// needed; the commit thread frees them while the next fsync runs, at its lower priority.
+    /// needed; the commit thread frees them while the next fsync runs, at its lower priority. The
+    /// last batches before a pause wait for the next commit (or the queue's end) to be freed: one
+    /// fsync's worth of memory at most.
     func enqueue(_ batch: Batch) -> [Batch] {
         condition.lock()
         waiting.append(batch)
