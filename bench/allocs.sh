@@ -12,8 +12,7 @@ source "$(dirname "$0")/lib.sh"
 command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)"; exit 1; }
 BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
 PORT=18084
-read -r -a ARGS <<< "$(request_args "$KIND")"
-URL="http://127.0.0.1:$PORT${ARGS[-1]}"; unset 'ARGS[-1]'
+request_target "$KIND" "$PORT"
 LIBC=$(ldd "${BINS[0]}" | awk '/libc\.so/ {print $3}')
 perf probe -l 2>/dev/null | grep -q 'probe_libc:malloc' || perf probe -q -x "$LIBC" malloc
 accepted() { curl -s "http://127.0.0.1:$PORT/status" | grep -o '"accepted_events":[0-9]*' | cut -d: -f2; }

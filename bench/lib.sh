@@ -60,6 +60,12 @@ request_args() {
   esac
 }
 
+# request_target KIND PORT: wrk's options for KIND in ARGS, and the tracker's URL on PORT in URL.
+request_target() {
+  read -r -a ARGS <<< "$(request_args "$1")"
+  URL="http://127.0.0.1:$2${ARGS[-1]}"; unset 'ARGS[-1]'
+}
+
 # start_tracker BIN PORT: a tracker on the embedded default with its threads pinned to CPU 0 (as
 # run.sh runs it), answering; its pid in TRACKER_PID.
 start_tracker() {

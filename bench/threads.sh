@@ -17,8 +17,7 @@ shift $(( $# < 3 ? $# : 3 ))
 source "$(dirname "$0")/lib.sh"
 BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
 PORT=18083
-read -r -a ARGS <<< "$(request_args "$KIND")"
-URL="http://127.0.0.1:$PORT${ARGS[-1]}"; unset 'ARGS[-1]'
+request_target "$KIND" "$PORT"
 # tid name/nice cpu-ticks bytes-written, one line per thread
 threads() {
   for t in /proc/"$1"/task/*; do

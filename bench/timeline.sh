@@ -17,8 +17,7 @@ source "$(dirname "$0")/lib.sh"
 command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)"; exit 1; }
 BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
 PORT=18085
-read -r -a ARGS <<< "$(request_args "$KIND")"
-URL="http://127.0.0.1:$PORT${ARGS[-1]}"; unset 'ARGS[-1]'
+request_target "$KIND" "$PORT"
 EVENTS=(-e sched:sched_switch -e ext4:ext4_sync_file_enter -e ext4:ext4_sync_file_exit -e ext4:ext4_mark_inode_dirty)
 
 for bin in "${BINS[@]}"; do

@@ -172,8 +172,8 @@ final class DirectLane: CompletionExecutor, @unchecked Sendable {
         // Only the first task since the lane last emptied the inbox needs to wake it, after the
         // unlock: woken under it, the lane preempted the thread that brought the answers (the
         // sync thread, at the lane's priority, or the commit thread, below it) and then waited
-        // for its lock, a futex round trip
-        // that was 3 % of the lane's time. The eventfd stays open as long as the lane exists.
+        // for its lock, a futex round trip that was 3 % of the lane's time. The eventfd stays
+        // open as long as the lane exists.
         if first { _ = eventfd_write(wake, 1) }
     }
 
