@@ -7,10 +7,9 @@
 #   bench/allocs.sh GET|POST [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}
 shift $(( $# < 1 ? $# : 1 ))
-[ $# -gt 0 ] && export TRACKER_BIN=$1
+BINS=("$@")
 source "$(dirname "$0")/lib.sh"
-command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)"; exit 1; }
-BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
+need_perf
 PORT=18084
 request_target "$KIND" "$PORT"
 LIBC=$(ldd "${BINS[0]}" | awk '/libc\.so/ {print $3}')

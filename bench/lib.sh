@@ -8,14 +8,24 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-# TRACKER_BIN=path runs that binary instead of building this tree's (to compare two builds).
+# TRACKER_BIN=path runs that binary instead of building this tree's (to compare two builds). A
+# script that compares builds sets BINS to the ones it was given before sourcing this: the first
+# is then BIN, and with none BINS is this tree's build.
 if [ -n "${TRACKER_BIN:-}" ]; then
   BIN=$TRACKER_BIN
+elif [ -n "${BINS+set}" ] && [ ${#BINS[@]} -gt 0 ]; then
+  BIN=${BINS[0]}
 else
   swift build -c release --product tracker >/dev/null
   BIN=$(swift build -c release --show-bin-path)/tracker
 fi
+[ -n "${BINS+set}" ] && [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
 mkdir -p "$WORK/nginx/logs" "$WORK/data"
+
+# need_perf: stops the script unless perf is installed (the scripts that count or trace with it).
+need_perf() {
+  command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)"; exit 1; }
+}
 
 # wait_for URL...: until every URL answers (10 s at most).
 wait_for() {

@@ -13,9 +13,8 @@
 #   bench/threads.sh GET|POST|BROWSER [seconds] [rounds] [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}; DURATION=${2:-6}; ROUNDS=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
-[ $# -gt 0 ] && export TRACKER_BIN=$1
+BINS=("$@")
 source "$(dirname "$0")/lib.sh"
-BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
 PORT=18083
 request_target "$KIND" "$PORT"
 # tid name/nice cpu-ticks bytes-written, one line per thread

@@ -12,10 +12,9 @@
 #   bench/timeline.sh GET|POST|BROWSER [BIN...]     (no BIN: this tree's release build)
 KIND=${1:-POST}
 shift $(( $# < 1 ? $# : 1 ))
-[ $# -gt 0 ] && export TRACKER_BIN=$1
+BINS=("$@")
 source "$(dirname "$0")/lib.sh"
-command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)"; exit 1; }
-BINS=("$@"); [ ${#BINS[@]} -gt 0 ] || BINS=("$BIN")
+need_perf
 PORT=18085
 request_target "$KIND" "$PORT"
 EVENTS=(-e sched:sched_switch -e ext4:ext4_sync_file_enter -e ext4:ext4_sync_file_exit -e ext4:ext4_mark_inode_dirty)

@@ -267,8 +267,10 @@ final class SyncedRecordingSink: SeparatelySyncedSink {
     @Test func aLongThreadNameIsCutToTheKernelsFifteenBytes() async throws {
         #if os(Linux)
         let name = await Task.detached {
+            // A pool thread: its own name is given back.
+            let own = ThreadName.current
+            defer { ThreadName.setCurrent(own) }
             ThreadName.setCurrent("tracker-a-name-longer-than-fifteen")
-            defer { ThreadName.setCurrent("test-worker") }
             return ThreadName.current
         }.value
         #expect(name == "tracker-a-name-")
